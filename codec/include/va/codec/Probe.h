@@ -1,0 +1,41 @@
+// What a media file holds, read with libavformat/libavcodec.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "va/codec/CodecError.h"
+
+namespace va::codec {
+
+struct StreamInfo {
+  std::string container;   // libavformat short name, e.g. "mov,mp4,m4a,3gp,3g2,mj2", "mpeg", "mpegts"
+  std::string codecName;   // "h264", "hevc", "mpeg2video", ...
+  std::string profile;     // e.g. "High", "Main", "Main 10"
+  int level = 0;           // codec level as FFmpeg reports it (e.g. 153 for HEVC 5.1, 31 for H.264 3.1)
+  int width = 0;
+  int height = 0;
+  int fpsNum = 0;          // average (or nominal) frame rate
+  int fpsDen = 1;
+  int64_t frameCount = 0;  // from the container when known, else estimated from duration * fps
+  double durationSec = 0;
+  int bitDepth = 8;
+  std::string pixelFormat; // e.g. "yuv420p"
+  bool interlaced = false;
+  int audioStreams = 0;
+  std::string audioCodec;  // first audio stream, empty when none
+  int64_t bitRate = 0;
+};
+
+// Throws CodecError when the file cannot be opened or holds no video stream.
+StreamInfo Probe(const std::string& path);
+
+// Decodes every video frame of the file end to end (bounded memory). Throws CodecError on a decode error.
+struct DecodeCheck {
+  int64_t frames = 0;
+  double durationSec = 0;  // frames / nominal fps
+  int64_t audioPackets = 0;
+};
+DecodeCheck DecodeAll(const std::string& path);
+
+}  // namespace va::codec
