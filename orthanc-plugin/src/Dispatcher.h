@@ -1,0 +1,36 @@
+// Turns pending catalog tasks into Orthanc jobs, from its own thread, so that the stored-instance callback only
+// records work. Each task has at most one job in this process.
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+
+namespace va::plugin {
+
+struct PluginState;
+
+class Dispatcher {
+ public:
+  explicit Dispatcher(std::weak_ptr<PluginState> state);
+  ~Dispatcher();
+  void Start();  // once Orthanc has started (its jobs engine is ready)
+  void Stop();
+  void Wake();   // new work was recorded
+  void Forget(const std::string& sourceId);  // its job ended
+
+ private:
+  void Run();
+  std::weak_ptr<PluginState> state_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::set<std::string> submitted_;
+  bool stopping_ = false;
+  bool woken_ = false;
+  std::thread thread_;
+};
+
+}  // namespace va::plugin

@@ -1,0 +1,77 @@
+// Entry points Orthanc calls: wiring only. Domain work lives in ArchivePipeline and the libraries.
+#include <orthanc/OrthancCPlugin.h>
+
+#include <filesystem>
+#include <memory>
+
+#include "Configuration.h"
+#include "Dispatcher.h"
+#include "OrthancApi.h"
+#include "PluginState.h"
+#include "RestRoutes.h"
+#include "StoredInstance.h"
+
+namespace {
+
+using namespace va::plugin;
+
+OrthancPluginErrorCode OnChange(OrthancPluginChangeType change, OrthancPluginResourceType, const char*) {
+  if (change == OrthancPluginChangeType_OrthancStarted) {
+    // Jobs can be submitted only once the jobs engine runs; pending work from before a restart resumes now.
+    if (auto state = State(); state && state->config.enable) state->dispatcher->Start();
+  }
+  return OrthancPluginErrorCode_Success;
+}
+
+}  // namespace
+
+extern "C" {
+
+ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* context) {
+  SetContext(context);
+  if (OrthancPluginCheckVersion(context) == 0) {
+    OrthancPluginLogError(context, "VideoArchive: this plugin needs Orthanc 1.10.1 or newer");
+    return -1;
+  }
+  OrthancPluginSetDescription(context,
+                              "Medical video archive: archival HEVC transcoding with quality gate and provenance.");
+  try {
+    auto state = std::make_shared<PluginState>();
+    const Json::Value root = ParseJson(TakeOrthancString(OrthancPluginGetConfiguration(context)));
+    state->config = ParseConfiguration(root);
+    if (!state->config.enable) {
+      LogWarning("disabled by VideoArchive.Enable = false");
+    }
+    std::filesystem::create_directories(state->config.workDirectory);
+    state->catalog = std::make_unique<va::archive::Catalog>(state->config.workDirectory + "/catalog.sqlite");
+    const int rearmed = state->catalog->RecoverInterrupted(state->config.maxAttempts);
+    if (rearmed > 0) LogWarning(std::to_string(rearmed) + " interrupted archive task(s) will resume");
+    state->dispatcher = std::make_unique<Dispatcher>(state);
+    SetState(state);
+
+    RegisterRestRoutes();
+    OrthancPluginRegisterOnStoredInstanceCallback(context, OnStoredInstance);
+    OrthancPluginRegisterOnChangeCallback(context, OnChange);
+    LogWarning("ready; work directory " + state->config.workDirectory + ", HEVC " +
+               (state->config.bitDepth == 10 ? "Main 10" : "Main") + ", x265 preset " + state->config.preset +
+               " CRF " + std::to_string(state->config.crf));
+  } catch (const std::exception& e) {
+    OrthancPluginLogError(context, (std::string("VideoArchive: cannot start: ") + e.what()).c_str());
+    SetState(nullptr);
+    return -1;
+  }
+  return 0;
+}
+
+ORTHANC_PLUGINS_API void OrthancPluginFinalize() {
+  if (auto state = State()) {
+    if (state->dispatcher) state->dispatcher->Stop();
+  }
+  SetState(nullptr);  // jobs still hold their own reference until Orthanc finalises them
+}
+
+ORTHANC_PLUGINS_API const char* OrthancPluginGetName() { return "video-archive"; }
+
+ORTHANC_PLUGINS_API const char* OrthancPluginGetVersion() { return VA_PLUGIN_VERSION; }
+
+}  // extern "C"

@@ -1,0 +1,22 @@
+#include "PluginState.h"
+
+#include <mutex>
+
+namespace va::plugin {
+
+namespace {
+std::mutex g_mutex;
+std::shared_ptr<PluginState> g_state;
+}  // namespace
+
+std::shared_ptr<PluginState> State() {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  return g_state;
+}
+
+void SetState(std::shared_ptr<PluginState> state) {
+  std::lock_guard<std::mutex> lock(g_mutex);
+  g_state = std::move(state);
+}
+
+}  // namespace va::plugin

@@ -1,0 +1,23 @@
+// What the plugin owns while loaded: its configuration, the catalog and the job dispatcher.
+#pragma once
+
+#include <memory>
+
+#include "Configuration.h"
+#include "va/archive/Catalog.h"
+
+namespace va::plugin {
+
+class Dispatcher;
+
+struct PluginState {
+  Configuration config;
+  std::unique_ptr<archive::Catalog> catalog;
+  std::unique_ptr<Dispatcher> dispatcher;
+};
+
+// Shared with jobs so that a job finalised late never sees a destroyed catalog.
+std::shared_ptr<PluginState> State();
+void SetState(std::shared_ptr<PluginState> state);
+
+}  // namespace va::plugin

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# Installs every Debian 12 package the build, the server and the tests need. Idempotent; run as root.
+set -euo pipefail
+packages=(
+  # build
+  cmake g++ make pkg-config clang libclang-rt-14-dev clang-format clang-tidy
+  # Orthanc, its SDK and the DICOMweb plugin
+  orthanc orthanc-dev orthanc-dicomweb
+  # libraries
+  libdcmtk-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libx265-dev
+  libboost-dev libssl-dev libsqlite3-dev libjsoncpp-dev libgtest-dev libgmock-dev
+  # real tools the tests drive
+  dcmtk ffmpeg dicom3tools python3-pydicom curl iproute2 util-linux time procps
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q
+  # The orthanc package starts a system service; keep it from grabbing ports during the install where possible.
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi

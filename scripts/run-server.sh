@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs Orthanc with the video archive and DICOMweb plugins on the embedded
+# default (SQLite index + storage in ./data). Ctrl-C stops it. Environment: DATA_DIR, HTTP_PORT, DICOM_PORT, AET.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+bash scripts/install-deps.sh
+bash scripts/build.sh
+data=${DATA_DIR:-$root/data}
+http=${HTTP_PORT:-8042} dicom=${DICOM_PORT:-4242} aet=${AET:-VIDEOARCHIVE}
+mkdir -p "$data"
+config="$data/orthanc.json"
+if [ ! -f "$config" ]; then
+  bash scripts/make-config.sh "$data" "$root/build/orthanc-plugin/libOrthancVideoArchive.so" "$config" \
+    "$http" "$dicom" "$aet"
+fi
+# Debian's orthanc package starts its own service on 4242/8042 at install time; this server replaces it here.
+if command -v systemctl >/dev/null && systemctl is-active --quiet orthanc 2>/dev/null; then
+  echo "Stopping Debian's own orthanc service so that this server can use its ports."
+  systemctl stop orthanc
+fi
+cat <<INFO
+------------------------------------------------------------------
+ Medical video archive (Orthanc + video-archive + DICOMweb)
+ DICOM : AE title $aet, port $dicom   (e.g. storescu -aec $aet localhost $dicom video.dcm)
+ HTTP  : http://localhost:$http/       (REST, /jobs, /video-archive/system, /dicom-web/)
+ Data  : $data   (configuration: $config)
+------------------------------------------------------------------
+INFO
+exec Orthanc "$config"
