@@ -161,7 +161,8 @@ std::vector<Task> Catalog::Pending(int limit) const {
 bool Catalog::MarkRunning(const std::string& sourceId, const std::string& jobId) {
   std::lock_guard<std::mutex> lock(mutex_);
   Statement s(db_,
-              "UPDATE tasks SET state='running', attempts=attempts+1, job_id=?2, reason='', updated_at=?3 "
+              "UPDATE tasks SET state='running', attempts=attempts+1, reason='', updated_at=?3, "
+              "job_id=CASE WHEN ?2='' THEN job_id ELSE ?2 END "
               "WHERE source_id=?1 AND state='pending'");
   s.Bind(1, sourceId).Bind(2, jobId).Bind(3, Now()).Run();
   return sqlite3_changes(db_) > 0;

@@ -6,7 +6,6 @@ import struct
 import subprocess
 
 import pydicom
-from pydicom.encaps import generate_pixel_data_fragment
 
 from orthanc_server import TESTDATA, TOOLS
 
@@ -40,7 +39,7 @@ def make_hevc_clip(out, seconds=2):
 
 def dcmdump(path):
     """Attribute values as dcmdump prints them, keyed by tag 'gggg,eeee' (top level and sequences flattened)."""
-    out = run(["dcmdump", "-q", "+L", "-M", path])
+    out = run(["dcmdump", "-q", "-Un", "+L", "-M", path])
     values = {}
     for line in out.splitlines():
         m = re.match(r"\s*\(([0-9a-f]{4},[0-9a-f]{4})\)\s+(\w\w)\s+(.*?)\s+#", line)
@@ -53,11 +52,25 @@ def dcmdump(path):
     return values
 
 
+def encapsulated_items(pixel_data):
+    """The items of an encapsulated Pixel Data value: [Basic Offset Table, fragment, ...] (PS3.5 A.4)."""
+    items, offset = [], 0
+    while offset + 8 <= len(pixel_data):
+        group, element, length = struct.unpack("<HHI", pixel_data[offset:offset + 8])
+        if (group, element) == (0xFFFE, 0xE0DD):
+            break
+        if (group, element) != (0xFFFE, 0xE000):
+            raise AssertionError(f"unexpected tag ({group:04x},{element:04x}) at {offset} in Pixel Data")
+        items.append(pixel_data[offset + 8:offset + 8 + length])
+        offset += 8 + length
+    return items
+
+
 def extract_bitstream(dicom_path, out):
     """Concatenates the encapsulated Pixel Data fragments with pydicom (an independent reader)."""
     ds = pydicom.dcmread(dicom_path)
     with open(out, "wb") as f:
-        for fragment in generate_pixel_data_fragment(pydicom.filebase.DicomBytesIO(ds.PixelData)):
+        for fragment in encapsulated_items(ds.PixelData)[1:]:
             f.write(fragment)
     return out
 

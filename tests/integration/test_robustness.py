@@ -6,8 +6,7 @@ import time
 import unittest
 
 import pydicom
-from pydicom.encaps import encapsulate, generate_pixel_data_fragment
-from pydicom.filebase import DicomBytesIO
+from pydicom.encaps import encapsulate
 
 import media
 from orthanc_server import HttpError, OrthancServer
@@ -18,8 +17,7 @@ VIDEO_ENDOSCOPIC = "1.2.840.10008.5.1.4.1.1.77.1.1.1"
 def rewrite_pixel_data(src, out, transform, new_sop_suffix):
     """Copies a video instance with its bitstream changed by transform(bytes) -> list of fragments."""
     ds = pydicom.dcmread(src)
-    fragments = list(generate_pixel_data_fragment(DicomBytesIO(ds.PixelData)))
-    stream = b"".join(fragments)
+    stream = b"".join(media.encapsulated_items(ds.PixelData)[1:])
     new_fragments = transform(stream)
     ds.PixelData = encapsulate(new_fragments, has_bot=False) if new_fragments else \
         b"\xfe\xff\x00\xe0\x00\x00\x00\x00"  # only an empty Basic Offset Table item

@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs what is needed, builds, and runs every test: unit and integration tests (ctest), the library unit
+# tests again under AddressSanitizer + UndefinedBehaviorSanitizer, a short libFuzzer run of every parser on its
+# seed corpus, and the clang-format / clang-tidy checks.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh
+
+echo "== build and run unit + integration tests"
+bash scripts/build.sh
+(cd build && ctest --output-on-failure --timeout 1500 -LE lint)
+
+echo "== unit tests under ASan + UBSan"
+BUILD_DIR=build-asan bash scripts/build.sh -DVA_SANITIZE=ON -DVA_BUILD_PLUGIN=OFF
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L unit)
+
+echo "== libFuzzer smoke run of every parser"
+CC=clang CXX=clang++ BUILD_DIR=build-fuzz bash scripts/build.sh -DVA_FUZZ=ON
+(cd build-fuzz && ctest --output-on-failure)
+
+echo "== style and static analysis"
+(cd build && ctest --output-on-failure -L lint)
