@@ -30,13 +30,26 @@ struct InstanceHeader {
   int bitsStored = 0;
   std::string photometricInterpretation;
   bool pixelDataEncapsulated = false;
+
+  // Added by the dicom/ library.
+  int seriesNumber = 0;                     // (0020,0011); 0 when absent
+  std::string specificCharacterSet;         // (0008,0005): how to decode patientName etc. (values are not converted)
+  std::string lossyImageCompression;        // (0028,2110) "00" / "01" / ""
+  std::string lossyImageCompressionMethod;  // (0028,2114), all values joined by '\'
 };
 
 // Parses only the meta header and the data set up to (but excluding) Pixel Data from a memory buffer.
 // Cheap enough for a stored-instance callback. Throws DicomError on unparsable input.
+// Values larger than 64 KiB are skipped, not copied. A meta header without the 128-byte preamble ("DICM" first)
+// is accepted; so is a bare data set when it holds a SOP Class UID (transferSyntaxUid is then the detected
+// encoding). pixelDataEncapsulated tells whether a Pixel Data element with undefined length (fragments) follows
+// the parsed part. Deflated data sets are refused (no video is deflated, and inflating untrusted input could
+// allocate without bound).
 InstanceHeader PeekHeader(const void* data, size_t size);
 
 // A video instance on disk. Pixel data stays on disk (lazy loading) and is streamed fragment by fragment.
+// Values are loaded on first access, so one reader must not be used from two threads at once.
+// A file whose Pixel Data is truncated still opens (header() is valid); ExtractBitstream then throws.
 class VideoInstanceReader {
  public:
   explicit VideoInstanceReader(const std::string& path);  // throws DicomError
@@ -48,7 +61,8 @@ class VideoInstanceReader {
 
   // Writes the concatenated fragments of encapsulated Pixel Data (Basic Offset Table excluded) to outPath,
   // in bounded pieces (never the whole stream in memory). Returns the byte count. Throws DicomError when Pixel
-  // Data is missing, native (not encapsulated), or the fragment sequence is broken.
+  // Data is missing, native (not encapsulated), or the fragment sequence is broken; outPath is removed then.
+  // Fragments are even-length by rule, so a stream of odd length comes back with its one 0x00 pad byte.
   uint64_t ExtractBitstream(const std::string& outPath) const;
 
   struct Impl;
@@ -75,21 +89,30 @@ struct VideoPixelDescription {
 struct DerivedVideoSpec {
   std::string bitstreamPath;  // the MP4 (moov first) to encapsulate; streamed from disk, not loaded whole
   VideoPixelDescription pixels;
-  std::string seriesInstanceUid;  // generated when empty
-  std::string sopInstanceUid;     // generated when empty
-  std::string seriesDescription;  // e.g. "Archival HEVC copy"
-  int seriesNumber = 0;           // 0 = source series number + 1000
-  double lossyCompressionRatio = 0;
-  std::string lossyCompressionMethod = "ISO_23008_2";
-  std::string derivationDescription;  // human-readable, up to 1024 chars (ST)
+  std::string seriesInstanceUid;                       // generated when empty
+  std::string sopInstanceUid;                          // generated when empty
+  std::string seriesDescription;                       // e.g. "Archival HEVC copy"
+  int seriesNumber = 0;                                // 0 = source series number + 1000
+  double lossyCompressionRatio = 0;                    // 0 = computed from the pixel description and the bitstream size
+  std::string lossyCompressionMethod = "ISO_23008_2";  // a video term that contradicts the syntax is corrected
+  std::string derivationDescription;                   // human-readable, up to 1024 chars (ST)
 };
 
 // Writes a conformant derived instance to outPath: copies Patient, Study, General Equipment attributes from the
 // source, sets new Series/SOP UIDs, Lossy Image Compression 01 (+ ratio/method, appending to the source's
 // history), Derivation Description, Image Type DERIVED\SECONDARY, Source Image Sequence -> the source, and the
 // encapsulated Pixel Data (empty offset table, fragments of at most 0xFFFFFFFE bytes, even length).
-void WriteDerivedInstance(const VideoInstanceReader& source, const DerivedVideoSpec& spec,
-                          const std::string& outPath);
+// The source must be one of the VL video SOP classes (the derived instance keeps its class). The pixel
+// description is checked against the transfer syntax (CheckFits, and Bits Allocated/Stored/High Bit as PS3.5
+// mandates: 8/8/7, or 16/10/9 for Main 10); only HEVC may use several fragments, so a longer MPEG-2 / H.264
+// stream is refused. An odd-length bitstream gets one 0x00 pad byte. The file is written to outPath + ".tmp"
+// and renamed, so outPath never holds a partial instance.
+void WriteDerivedInstance(const VideoInstanceReader& source, const DerivedVideoSpec& spec, const std::string& outPath);
+
+// A coded concept: Code Value, Coding Scheme Designator, Code Meaning (PS3.3 Code Sequence Macro).
+struct CodedConcept {
+  std::string value, scheme, meaning;
+};
 
 // A brand-new video instance from an encoded stream and a procedure record (recorder uploads, test inputs).
 struct NewVideoSpec {
@@ -101,14 +124,29 @@ struct NewVideoSpec {
   std::string studyDescription, seriesDescription, accessionNumber;
   std::string studyDate, studyTime;  // generated from now when empty
   std::string manufacturer, modelName, deviceSerialNumber, institutionName;
-  std::string modality = "ES";  // ES endoscopy, GM microscopy, XC photography
+  std::string modality = "ES";  // ES endoscopy, GM microscopy, XC photography: picks the SOP class when
+                                //   sopClassUid is empty; otherwise the class decides (each IOD admits one)
   bool lossy = true;
-  double lossyCompressionRatio = 0;
-  std::string lossyCompressionMethod;  // e.g. ISO_14496_10, ISO_13818_2, ISO_23008_2
+  double lossyCompressionRatio = 0;    // 0 = computed from the pixel description and the bitstream size
+  std::string lossyCompressionMethod;  // ISO_14496_10, ISO_13818_2, ISO_23008_2; "" or a contradicting video
+                                       //   term = the syntax's own
+
+  // Added by the dicom/ library.
+  std::string acquisitionDateTime;     // DT, start of the recording; "" = studyDate + studyTime
+  std::string referringPhysicianName;  // PN
+  std::string studyId;                 // SH
+  int seriesNumber = 1;
+  // Anatomic Region Sequence (0008,2218), required by the VL video IODs (e.g. SCT 818983003 "Abdomen").
+  // Empty = SCT 123037004 "Anatomical Structure" (the SNOMED body-structure root): region not known.
+  CodedConcept anatomicRegion;
+  std::string laterality;  // (0020,0060) "R" / "L" for a paired body part; "" = not known (sent empty, Type 2C)
 };
+// Modality is the one the SOP class admits (ES / GM / XC); the SOP class follows the modality when empty.
+// Non-ASCII values are taken as UTF-8 and Specific Character Set is then ISO_IR 192. Image Type ORIGINAL\PRIMARY.
+// Same pixel checks, fragmenting, padding and .tmp + rename as WriteDerivedInstance.
 void WriteNewVideoInstance(const NewVideoSpec& spec, const std::string& outPath);
 
-// A new DICOM UID under the project's root.
+// A new DICOM UID "2.25.<decimal UUID v4>" (needs no registered root, PS3.5 B.2).
 std::string GenerateUid();
 
 }  // namespace va::dicom
