@@ -195,12 +195,16 @@ void Catalog::MarkSkipped(const std::string& sourceId, const std::string& reason
   s.Bind(1, sourceId).Bind(2, reason).Bind(3, Now()).Run();
 }
 
-void Catalog::MarkInterrupted(const std::string& sourceId) {
+void Catalog::MarkPaused(const std::string& sourceId) {
   std::lock_guard<std::mutex> lock(mutex_);
-  // An interrupted run does not count against the crash budget: it stopped cleanly.
   Statement s(db_,
-              "UPDATE tasks SET state='pending', attempts=MAX(attempts-1,0), updated_at=?2 "
-              "WHERE source_id=?1 AND state='running'");
+              "UPDATE tasks SET attempts=MAX(attempts-1,0), updated_at=?2 WHERE source_id=?1 AND state='running'");
+  s.Bind(1, sourceId).Bind(2, Now()).Run();
+}
+
+void Catalog::MarkResumed(const std::string& sourceId) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement s(db_, "UPDATE tasks SET attempts=attempts+1, updated_at=?2 WHERE source_id=?1 AND state='running'");
   s.Bind(1, sourceId).Bind(2, Now()).Run();
 }
 

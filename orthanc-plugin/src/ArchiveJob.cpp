@@ -15,15 +15,21 @@ struct ArchiveJob {
   Json::Value outcome{Json::objectValue};
   std::string content;  // must outlive the pointer handed to Orthanc
   float finalProgress = 0;
+  bool paused = false;  // stopped mid-run by a pause: the task is still ours and resumes from the start
 
   archive::Catalog& catalog() { return *state->catalog; }
 };
 
 ArchiveJob* AsJob(void* job) { return static_cast<ArchiveJob*>(job); }
 
+// The task left this job for good: the dispatcher may submit a new job when it is pending again.
+void Release(ArchiveJob* j) {
+  if (j->state->dispatcher) j->state->dispatcher->Forget(j->sourceId);
+}
+
 void Finalize(void* job) {
   ArchiveJob* j = AsJob(job);
-  if (j->state->dispatcher) j->state->dispatcher->Forget(j->sourceId);
+  Release(j);
   delete j;
 }
 
@@ -50,6 +56,7 @@ OrthancPluginJobStepStatus Fail(ArchiveJob* j, const std::string& reason) {
   j->outcome["Error"] = reason;
   j->pipeline.reset();
   j->catalog().MarkFailed(j->sourceId, reason);
+  Release(j);
   LogError("archiving instance " + j->sourceId + " failed: " + reason);
   return OrthancPluginJobStepStatus_Failure;
 }
@@ -58,7 +65,10 @@ OrthancPluginJobStepStatus Step(void* job) {
   ArchiveJob* j = AsJob(job);
   try {
     if (!j->pipeline) {
-      if (!j->catalog().MarkRunning(j->sourceId, "")) {
+      if (j->paused) {
+        j->paused = false;
+        j->catalog().MarkResumed(j->sourceId);
+      } else if (!j->catalog().MarkRunning(j->sourceId, "")) {
         j->outcome["Status"] = "nothing to do: the task is no longer pending";
         j->finalProgress = 1;
         return OrthancPluginJobStepStatus_Success;
@@ -73,6 +83,7 @@ OrthancPluginJobStepStatus Step(void* job) {
     j->outcome["Status"] = "done";
     j->pipeline.reset();
     j->finalProgress = 1;
+    Release(j);
     return OrthancPluginJobStepStatus_Success;
   } catch (const SkipTask& e) {
     j->catalog().MarkSkipped(j->sourceId, e.what());
@@ -80,6 +91,7 @@ OrthancPluginJobStepStatus Step(void* job) {
     j->outcome["Reason"] = e.what();
     j->pipeline.reset();
     j->finalProgress = 1;
+    Release(j);
     return OrthancPluginJobStepStatus_Success;
   } catch (const std::exception& e) {
     return Fail(j, e.what());
@@ -96,9 +108,11 @@ OrthancPluginErrorCode Stop(void* job, OrthancPluginJobStopReason reason) {
       if (reason == OrthancPluginJobStopReason_Canceled) {
         j->catalog().MarkFailed(j->sourceId, "canceled by a user; POST /video-archive/instances/" + j->sourceId +
                                                  "/archive to run it again");
-      } else {
-        // Paused, or Orthanc is stopping: the task goes back to pending and resumes later.
-        j->catalog().MarkInterrupted(j->sourceId);
+        Release(j);
+      } else if (reason == OrthancPluginJobStopReason_Paused) {
+        // Paused by a user, or Orthanc is stopping: the job resumes it, or the next start-up re-arms it.
+        j->catalog().MarkPaused(j->sourceId);
+        j->paused = true;
       }
     }
   } catch (const std::exception& e) {
@@ -113,6 +127,7 @@ OrthancPluginErrorCode Reset(void* job) {
     j->pipeline.reset();
     j->outcome = Json::Value(Json::objectValue);
     j->finalProgress = 0;
+    j->paused = false;
     j->catalog().Requeue(j->sourceId);  // a resubmitted job runs the task again
   } catch (const std::exception& e) {
     LogError(std::string("resetting an archive job: ") + e.what());

@@ -68,9 +68,20 @@ TEST_F(CatalogTest, MarkRunningTakesOnlyPending) {
   c.Enqueue("a", "1.2.3");
   EXPECT_TRUE(c.MarkRunning("a", "j1"));
   EXPECT_FALSE(c.MarkRunning("a", "j2"));
-  c.MarkInterrupted("a");
-  EXPECT_EQ(c.Get("a")->state, TaskState::Pending);
+}
+
+TEST_F(CatalogTest, PausesDoNotCountAsCrashes) {
+  Catalog c(path_);
+  c.Enqueue("a", "1.2.3");
+  ASSERT_TRUE(c.MarkRunning("a", "j1"));
+  c.MarkPaused("a");  // still owned by its job
+  EXPECT_EQ(c.Get("a")->state, TaskState::Running);
   EXPECT_EQ(c.Get("a")->attempts, 0);
+  c.MarkResumed("a");
+  EXPECT_EQ(c.Get("a")->attempts, 1);
+  c.MarkPaused("a");  // then the host stops: a restart re-arms it without spending the crash budget
+  EXPECT_EQ(c.RecoverInterrupted(1), 1);
+  EXPECT_EQ(c.Get("a")->state, TaskState::Pending);
 }
 
 TEST_F(CatalogTest, OutcomesAndRequeue) {

@@ -75,8 +75,11 @@ class Catalog {
                 const std::string& summary);
   void MarkFailed(const std::string& sourceId, const std::string& reason);
   void MarkSkipped(const std::string& sourceId, const std::string& reason);
-  // A run that stopped without an outcome (paused, host shutting down) goes back to Pending.
-  void MarkInterrupted(const std::string& sourceId);
+  // A run that was paused (by a user, or because the host is stopping) stays Running and owned by its job, but the
+  // pause does not count against the crash budget; MarkResumed counts the run again when the job continues.
+  // After a restart, RecoverInterrupted re-arms it like any interrupted run.
+  void MarkPaused(const std::string& sourceId);
+  void MarkResumed(const std::string& sourceId);
 
   std::optional<Task> Get(const std::string& sourceId) const;
   std::vector<Task> List(const std::string& stateFilter, int limit, int offset) const;  // "" = all states
