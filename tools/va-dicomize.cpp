@@ -94,8 +94,8 @@ int main(int argc, char** argv) {
     spec.manufacturer = "orthanc-video-archive va-dicomize";
     spec.lossyCompressionMethod = MethodFor(ts->codec);
     va::dicom::WriteNewVideoInstance(spec, argv[2]);
-    std::cout << argv[2] << ": " << ts->name << ", " << info.width << "x" << info.height << ", "
-              << info.frameCount << " frames at " << fps << " fps\n";
+    std::cout << argv[2] << ": " << ts->name << ", " << info.width << "x" << info.height << ", " << info.frameCount
+              << " frames at " << fps << " fps\n";
   } catch (const std::exception& e) {
     std::cerr << "va-dicomize: " << e.what() << "\n";
     return 1;

@@ -43,7 +43,9 @@ constexpr const char* kTaskColumns =
 constexpr const char* kDerivedColumns =
     "derived_sop_uid, derived_id, source_id, source_sop_uid, quality_json, gate_passed, source_deleted";
 
-int64_t Now() { return static_cast<int64_t>(std::time(nullptr)); }
+int64_t Now() {
+  return static_cast<int64_t>(std::time(nullptr));
+}
 
 Task ReadTask(const Statement& s) {
   Task t;
@@ -113,7 +115,9 @@ Catalog::Catalog(const std::string& path) {
   }
 }
 
-Catalog::~Catalog() { sqlite3_close(db_); }
+Catalog::~Catalog() {
+  sqlite3_close(db_);
+}
 
 void Catalog::Exec(const char* sql) const {
   char* error = nullptr;
@@ -197,9 +201,14 @@ void Catalog::MarkSkipped(const std::string& sourceId, const std::string& reason
 
 void Catalog::MarkPaused(const std::string& sourceId) {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement s(db_,
-              "UPDATE tasks SET attempts=MAX(attempts-1,0), updated_at=?2 WHERE source_id=?1 AND state='running'");
+  Statement s(db_, "UPDATE tasks SET attempts=MAX(attempts-1,0), updated_at=?2 WHERE source_id=?1 AND state='running'");
   s.Bind(1, sourceId).Bind(2, Now()).Run();
+}
+
+void Catalog::PauseAllRunning() {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement s(db_, "UPDATE tasks SET attempts=MAX(attempts-1,0), updated_at=?1 WHERE state='running'");
+  s.Bind(1, Now()).Run();
 }
 
 void Catalog::MarkResumed(const std::string& sourceId) {

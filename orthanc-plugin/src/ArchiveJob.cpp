@@ -20,7 +20,9 @@ struct ArchiveJob {
   archive::Catalog& catalog() { return *state->catalog; }
 };
 
-ArchiveJob* AsJob(void* job) { return static_cast<ArchiveJob*>(job); }
+ArchiveJob* AsJob(void* job) {
+  return static_cast<ArchiveJob*>(job);
+}
 
 // The task left this job for good: the dispatcher may submit a new job when it is pending again.
 void Release(ArchiveJob* j) {

@@ -64,8 +64,7 @@ bool ArchivePipeline::Step() {
       Finish();
       stage_ = Stage::Done;
       return false;
-    case Stage::Done:
-      return false;
+    case Stage::Done: return false;
   }
   return false;
 }
@@ -218,13 +217,14 @@ void ArchivePipeline::Finish() {
 
 std::string ArchivePipeline::BuildSummary(bool gatePassed) const {
   const codec::TranscodeResult& r = transcoder_->Result();
-  std::string s = "Archival transcode of " + sourceTsName_ + " to HEVC " +
-                  (config_.bitDepth == 10 ? "Main 10" : "Main") + " in MP4 (" + r.encoderSettings + "). Quality " +
-                  "against the decoded source: PSNR-Y " + Fixed(r.psnrY, 2) + " dB (worst frame " +
-                  Fixed(r.minPsnrY, 2) + " dB), SSIM " + Fixed(r.ssim, 4) + ", measured on every frame (" +
-                  std::to_string(r.framesOut) + "/" + std::to_string(r.framesIn) + "). Quality gate (PSNR-Y >= " +
-                  Fixed(config_.gate.minPsnrY, 1) + " dB, SSIM >= " + Fixed(config_.gate.minSsim, 3) + "): " +
-                  (gatePassed ? "PASSED" : "FAILED - the original must be kept") + ". Audio: " + r.audioNote + ".";
+  std::string s =
+      "Archival transcode of " + sourceTsName_ + " to HEVC " + (config_.bitDepth == 10 ? "Main 10" : "Main") +
+      " in MP4 (" + r.encoderSettings + "). Quality " + "against the decoded source: PSNR-Y " + Fixed(r.psnrY, 2) +
+      " dB (worst frame " + Fixed(r.minPsnrY, 2) + " dB), SSIM " + Fixed(r.ssim, 4) + ", measured on every frame (" +
+      std::to_string(r.framesOut) + "/" + std::to_string(r.framesIn) +
+      "). Quality gate (PSNR-Y >= " + Fixed(config_.gate.minPsnrY, 1) +
+      " dB, SSIM >= " + Fixed(config_.gate.minSsim, 3) +
+      "): " + (gatePassed ? "PASSED" : "FAILED - the original must be kept") + ". Audio: " + r.audioNote + ".";
   return s.size() > 1024 ? s.substr(0, 1024) : s;
 }
 

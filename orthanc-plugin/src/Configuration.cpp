@@ -10,19 +10,22 @@ namespace {
 const Json::Value& Section(const Json::Value& root, const char* name) {
   static const Json::Value empty(Json::objectValue);
   if (!root.isMember(name)) return empty;
-  if (!root[name].isObject()) throw std::runtime_error(std::string("configuration: \"") + name + "\" must be an object");
+  if (!root[name].isObject())
+    throw std::runtime_error(std::string("configuration: \"") + name + "\" must be an object");
   return root[name];
 }
 
 void Read(const Json::Value& s, const char* key, bool& out) {
   if (!s.isMember(key)) return;
-  if (!s[key].isBool()) throw std::runtime_error(std::string("configuration: VideoArchive.") + key + " must be true or false");
+  if (!s[key].isBool())
+    throw std::runtime_error(std::string("configuration: VideoArchive.") + key + " must be true or false");
   out = s[key].asBool();
 }
 
 void Read(const Json::Value& s, const char* key, std::string& out) {
   if (!s.isMember(key)) return;
-  if (!s[key].isString()) throw std::runtime_error(std::string("configuration: VideoArchive.") + key + " must be a string");
+  if (!s[key].isString())
+    throw std::runtime_error(std::string("configuration: VideoArchive.") + key + " must be a string");
   out = s[key].asString();
 }
 
@@ -55,9 +58,10 @@ Configuration ParseConfiguration(const Json::Value& root) {
 
   const Json::Value& s = Section(root, "VideoArchive");
   static const std::set<std::string> known = {
-      "Enable", "AutoArchive", "WorkDirectory", "Preset", "Crf", "BitDepth", "ReencodeHevc", "KeepAudio",
-      "EncoderThreads", "QualityGate", "DeleteOriginal", "SeriesDescription", "SeriesNumberOffset", "MaxAttempts",
-      "FramesPerStep", "JobPriority"};
+      "Enable",         "AutoArchive",       "WorkDirectory",      "Preset",         "Crf",
+      "BitDepth",       "ReencodeHevc",      "KeepAudio",          "EncoderThreads", "QualityGate",
+      "DeleteOriginal", "SeriesDescription", "SeriesNumberOffset", "MaxAttempts",    "FramesPerStep",
+      "JobPriority"};
   for (const auto& name : s.getMemberNames()) {
     // A typo in a medical archive's configuration must not silently fall back to a default.
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive." + name);
@@ -66,14 +70,15 @@ Configuration ParseConfiguration(const Json::Value& root) {
   Read(s, "AutoArchive", c.autoArchive);
   Read(s, "WorkDirectory", c.workDirectory);
   Read(s, "Preset", c.preset);
-  static const std::set<std::string> presets = {"ultrafast", "superfast", "veryfast", "faster", "fast",
+  static const std::set<std::string> presets = {"ultrafast", "superfast", "veryfast", "faster",   "fast",
                                                 "medium",    "slow",      "slower",   "veryslow", "placebo"};
   if (presets.count(c.preset) == 0) {
     throw std::runtime_error("configuration: VideoArchive.Preset \"" + c.preset + "\" is not an x265 preset");
   }
   Read(s, "Crf", c.crf, 0, 51);
   Read(s, "BitDepth", c.bitDepth, 8, 10);
-  if (c.bitDepth != 8 && c.bitDepth != 10) throw std::runtime_error("configuration: VideoArchive.BitDepth must be 8 or 10");
+  if (c.bitDepth != 8 && c.bitDepth != 10)
+    throw std::runtime_error("configuration: VideoArchive.BitDepth must be 8 or 10");
   Read(s, "ReencodeHevc", c.reencodeHevc);
   Read(s, "KeepAudio", c.keepAudio);
   Read(s, "EncoderThreads", c.encoderThreads, 0, 256);

@@ -10,7 +10,9 @@ namespace va::plugin {
 
 Dispatcher::Dispatcher(std::weak_ptr<PluginState> state) : state_(std::move(state)) {}
 
-Dispatcher::~Dispatcher() { Stop(); }
+Dispatcher::~Dispatcher() {
+  Stop();
+}
 
 void Dispatcher::Start() {
   std::lock_guard<std::mutex> lock(mutex_);

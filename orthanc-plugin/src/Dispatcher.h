@@ -19,7 +19,7 @@ class Dispatcher {
   ~Dispatcher();
   void Start();  // once Orthanc has started (its jobs engine is ready)
   void Stop();
-  void Wake();   // new work was recorded
+  void Wake();                               // new work was recorded
   void Forget(const std::string& sourceId);  // its job ended
 
  private:

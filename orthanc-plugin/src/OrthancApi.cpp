@@ -15,8 +15,12 @@ void Check(OrthancPluginErrorCode code, const std::string& what) {
 }
 }  // namespace
 
-OrthancPluginContext* Context() { return g_context; }
-void SetContext(OrthancPluginContext* context) { g_context = context; }
+OrthancPluginContext* Context() {
+  return g_context;
+}
+void SetContext(OrthancPluginContext* context) {
+  g_context = context;
+}
 
 OrthancCallError::OrthancCallError(const std::string& what, OrthancPluginErrorCode code)
     : std::runtime_error(what), code_(code) {}
@@ -24,13 +28,10 @@ OrthancCallError::OrthancCallError(const std::string& what, OrthancPluginErrorCo
 int OrthancCallError::HttpStatus() const {
   switch (code_) {
     case OrthancPluginErrorCode_UnknownResource:
-    case OrthancPluginErrorCode_InexistentItem:
-      return 404;
+    case OrthancPluginErrorCode_InexistentItem: return 404;
     case OrthancPluginErrorCode_BadRequest:
-    case OrthancPluginErrorCode_BadFileFormat:
-      return 400;
-    default:
-      return 500;
+    case OrthancPluginErrorCode_BadFileFormat: return 400;
+    default: return 500;
   }
 }
 
@@ -78,7 +79,9 @@ std::string RestPut(const std::string& uri, const std::string& body) {
   return buffer.str();
 }
 
-void RestDelete(const std::string& uri) { Check(OrthancPluginRestApiDelete(g_context, uri.c_str()), "DELETE " + uri); }
+void RestDelete(const std::string& uri) {
+  Check(OrthancPluginRestApiDelete(g_context, uri.c_str()), "DELETE " + uri);
+}
 
 Json::Value ParseJson(const std::string& text) {
   Json::CharReaderBuilder builder;
@@ -97,10 +100,14 @@ std::string WriteJson(const Json::Value& value, bool pretty) {
   return Json::writeString(builder, value);
 }
 
-void LogInfo(const std::string& message) { OrthancPluginLogInfo(g_context, ("VideoArchive: " + message).c_str()); }
+void LogInfo(const std::string& message) {
+  OrthancPluginLogInfo(g_context, ("VideoArchive: " + message).c_str());
+}
 void LogWarning(const std::string& message) {
   OrthancPluginLogWarning(g_context, ("VideoArchive: " + message).c_str());
 }
-void LogError(const std::string& message) { OrthancPluginLogError(g_context, ("VideoArchive: " + message).c_str()); }
+void LogError(const std::string& message) {
+  OrthancPluginLogError(g_context, ("VideoArchive: " + message).c_str());
+}
 
 }  // namespace va::plugin

@@ -53,8 +53,8 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     OrthancPluginRegisterOnStoredInstanceCallback(context, OnStoredInstance);
     OrthancPluginRegisterOnChangeCallback(context, OnChange);
     LogWarning("ready; work directory " + state->config.workDirectory + ", HEVC " +
-               (state->config.bitDepth == 10 ? "Main 10" : "Main") + ", x265 preset " + state->config.preset +
-               " CRF " + std::to_string(state->config.crf));
+               (state->config.bitDepth == 10 ? "Main 10" : "Main") + ", x265 preset " + state->config.preset + " CRF " +
+               std::to_string(state->config.crf));
   } catch (const std::exception& e) {
     OrthancPluginLogError(context, (std::string("VideoArchive: cannot start: ") + e.what()).c_str());
     SetState(nullptr);
@@ -66,12 +66,23 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
 ORTHANC_PLUGINS_API void OrthancPluginFinalize() {
   if (auto state = State()) {
     if (state->dispatcher) state->dispatcher->Stop();
+    // Orthanc has stopped its jobs engine without telling running jobs: their tasks were interrupted by a clean
+    // stop, which must not count against the crash budget. They resume at the next start.
+    try {
+      if (state->catalog) state->catalog->PauseAllRunning();
+    } catch (const std::exception& e) {
+      LogError(std::string("cannot record the interrupted tasks: ") + e.what());
+    }
   }
   SetState(nullptr);  // jobs still hold their own reference until Orthanc finalises them
 }
 
-ORTHANC_PLUGINS_API const char* OrthancPluginGetName() { return "video-archive"; }
+ORTHANC_PLUGINS_API const char* OrthancPluginGetName() {
+  return "video-archive";
+}
 
-ORTHANC_PLUGINS_API const char* OrthancPluginGetVersion() { return VA_PLUGIN_VERSION; }
+ORTHANC_PLUGINS_API const char* OrthancPluginGetVersion() {
+  return VA_PLUGIN_VERSION;
+}
 
 }  // extern "C"

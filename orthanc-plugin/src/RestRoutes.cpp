@@ -156,8 +156,7 @@ void RegisterRestRoutes() {
   OrthancPluginRegisterRestCallbackNoLock(Context(), "/video-archive/tasks/([^/]+)", Callback<GetTask>);
   OrthancPluginRegisterRestCallbackNoLock(Context(), "/video-archive/instances/([^/]+)/archive",
                                           Callback<ArchiveInstance>);
-  OrthancPluginRegisterRestCallbackNoLock(Context(), "/video-archive/instances/([^/]+)/quality",
-                                          Callback<GetQuality>);
+  OrthancPluginRegisterRestCallbackNoLock(Context(), "/video-archive/instances/([^/]+)/quality", Callback<GetQuality>);
 }
 
 }  // namespace va::plugin

@@ -1,6 +1,7 @@
 """Bad input fails visibly and loses nothing; a kill -9 or a restart in the middle of a job loses no work."""
 import os
 import shutil
+import struct
 import tempfile
 import time
 import unittest
@@ -69,10 +70,31 @@ class BadInputTest(unittest.TestCase):
         self.assertIn("Version", self.server.get("/system"))
 
     def test_truncated_bitstream(self):
-        self.assert_fails_and_keeps_original(self.truncated, [])
+        self.assert_fails_and_keeps_original(self.truncated, ["truncated", "111 video frames"])
 
     def test_corrupt_bitstream(self):
-        self.assert_fails_and_keeps_original(self.corrupt, [])
+        self.assert_fails_and_keeps_original(self.corrupt, ["decode error"])
+
+    def test_unknown_transfer_syntax(self):
+        # A (truncated) video instance whose meta header names a transfer syntax no standard defines. Orthanc 1.10
+        # either refuses it with a 4xx or stores it with the syntax DCMTK detects in the data set (it rewrites the
+        # meta header); the job then fails with a reason. Nothing crashes, nothing is lost.
+        data = open(self.truncated, "rb").read()
+        meta_end = 132 + 12 + struct.unpack("<I", data[140:144])[0]
+        meta = data[:meta_end].replace(b"1.2.840.10008.1.2.4.102", b"1.2.840.10008.1.2.4.999", 1)
+        self.assertNotEqual(meta, data[:meta_end])
+        path = os.path.join(self.tmp, "unknown-ts.dcm")
+        with open(path, "wb") as f:
+            f.write(meta + data[meta_end:])
+        try:
+            stored = self.server.post("/instances", open(path, "rb").read())
+        except HttpError as e:
+            self.assertIn(e.status, (400, 415))
+        else:
+            task = self.server.wait_task(stored["ID"])
+            self.assertEqual(task["State"], "failed", task)
+            self.assertTrue(task["Reason"], task)
+        self.assertIn("Version", self.server.get("/system"))
 
     def test_no_fragments(self):
         self.assert_fails_and_keeps_original(self.no_fragments, ["fragment"])
@@ -139,6 +161,21 @@ class CrashResumeTest(unittest.TestCase):
         self.assertEqual(quality["SourceFrames"], 250)
         self.assertEqual(quality["DerivedFramesDecoded"], 250)
         self.assertIn("Version", self.server.get("/system"))
+
+    def test_clean_stop_mid_job_resumes_without_spending_an_attempt(self):
+        ds = pydicom.dcmread(self.input)
+        ds.SOPInstanceUID = ds.SOPInstanceUID + ".7"
+        ds.StudyInstanceUID = ds.StudyInstanceUID + ".7"  # its own study, so each test counts its own copies
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        path = os.path.join(self.tmp, "laparo-2.dcm")
+        ds.save_as(path)
+        source = self.server.post("/instances", open(path, "rb").read())["ID"]
+        self.wait_progress(source, 20)
+        self.server.stop()
+        self.server.start()
+        task = self.server.wait_task(source)
+        self.assertEqual(task["State"], "done", task)
+        self.assertEqual(task["Attempts"], 1)
 
 
 if __name__ == "__main__":

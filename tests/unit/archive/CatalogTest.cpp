@@ -16,9 +16,8 @@ namespace {
 class CatalogTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = std::filesystem::temp_directory_path() /
-           ("va-catalog-" + std::to_string(::getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = std::filesystem::temp_directory_path() / ("va-catalog-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
     std::filesystem::remove_all(dir_);
     std::filesystem::create_directories(dir_);
     path_ = (dir_ / "catalog.sqlite").string();
@@ -81,6 +80,15 @@ TEST_F(CatalogTest, PausesDoNotCountAsCrashes) {
   EXPECT_EQ(c.Get("a")->attempts, 1);
   c.MarkPaused("a");  // then the host stops: a restart re-arms it without spending the crash budget
   EXPECT_EQ(c.RecoverInterrupted(1), 1);
+  EXPECT_EQ(c.Get("a")->state, TaskState::Pending);
+}
+
+TEST_F(CatalogTest, CleanShutdownDoesNotSpendAttempts) {
+  Catalog c(path_);
+  c.Enqueue("a", "1");
+  ASSERT_TRUE(c.MarkRunning("a", "j"));
+  c.PauseAllRunning();
+  EXPECT_EQ(c.RecoverInterrupted(1), 1);  // with a budget of 1, a crash would have failed it
   EXPECT_EQ(c.Get("a")->state, TaskState::Pending);
 }
 

@@ -24,15 +24,15 @@ const char* ToString(TaskState state);
 TaskState TaskStateFromString(const std::string& text);
 
 struct Task {
-  std::string sourceId;        // the source's identifier in the host (Orthanc instance ID)
+  std::string sourceId;  // the source's identifier in the host (Orthanc instance ID)
   std::string sourceSopUid;
   TaskState state = TaskState::Pending;
-  int attempts = 0;            // how many times a run started (a crash mid-run counts)
-  std::string reason;          // why it failed or was skipped; what it did when done
-  std::string jobId;           // the host's job ID of the last run
-  std::string derivedId;       // the derived object's host ID when done
-  std::string qualityJson;     // quality figures of the derived object (JSON text)
-  int64_t createdAt = 0;       // unix seconds
+  int attempts = 0;         // how many times a run started (a crash mid-run counts)
+  std::string reason;       // why it failed or was skipped; what it did when done
+  std::string jobId;        // the host's job ID of the last run
+  std::string derivedId;    // the derived object's host ID when done
+  std::string qualityJson;  // quality figures of the derived object (JSON text)
+  int64_t createdAt = 0;    // unix seconds
   int64_t updatedAt = 0;
 };
 
@@ -80,6 +80,8 @@ class Catalog {
   // After a restart, RecoverInterrupted re-arms it like any interrupted run.
   void MarkPaused(const std::string& sourceId);
   void MarkResumed(const std::string& sourceId);
+  // The host is stopping cleanly: every run still in progress was interrupted, not crashed.
+  void PauseAllRunning();
 
   std::optional<Task> Get(const std::string& sourceId) const;
   std::vector<Task> List(const std::string& stateFilter, int limit, int offset) const;  // "" = all states
