@@ -48,6 +48,18 @@ class BadInputTest(unittest.TestCase):
         ds.file_meta.MediaStorageSOPClassUID = VIDEO_ENDOSCOPIC
         cls.not_video = t("not-video.dcm")
         ds.save_as(cls.not_video)
+        # Synthetic 4400x2200 (9.7 Mpixel: above HEVC Level 5.1's 8.9 Mpixel per picture), three frames.
+        big = t("big.mp4")
+        media.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i", "testsrc2=size=4400x2200:rate=25",
+                   "-frames:v", "3", "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", big])
+        # Our writer refuses to make such an instance, so dress it by hand as a misbehaving modality would.
+        ds = pydicom.dcmread(good)
+        ds.Rows, ds.Columns, ds.NumberOfFrames = 2200, 4400, 3
+        ds.PixelData = encapsulate([open(big, "rb").read()], has_bot=False)
+        ds.SOPInstanceUID = ds.SOPInstanceUID + ".5"
+        ds.file_meta.MediaStorageSOPInstanceUID = ds.SOPInstanceUID
+        cls.too_big = t("big.dcm")
+        ds.save_as(cls.too_big)
         cls.server = OrthancServer(name="bad").start()
 
     @classmethod
@@ -95,6 +107,9 @@ class BadInputTest(unittest.TestCase):
             self.assertEqual(task["State"], "failed", task)
             self.assertTrue(task["Reason"], task)
         self.assertIn("Version", self.server.get("/system"))
+
+    def test_above_hevc_level_5_1_is_refused(self):
+        self.assert_fails_and_keeps_original(self.too_big, ["4400x2200", "Level 5.1"])
 
     def test_no_fragments(self):
         self.assert_fails_and_keeps_original(self.no_fragments, ["fragment"])
