@@ -99,7 +99,12 @@ class OrthancServer:
                 data = answer.read()
                 if raw:
                     return answer.status, dict(answer.headers), data
-                return json.loads(data) if data else None
+                if not data:
+                    return None
+                try:
+                    return json.loads(data)
+                except ValueError:
+                    return data.decode("utf-8", "replace")  # plain-text answers (metadata values)
         except urllib.error.HTTPError as e:
             raise HttpError(e.code, e.read()) from None
 
