@@ -22,7 +22,7 @@ fi
 cat <<INFO
 ------------------------------------------------------------------
  Medical video archive (Orthanc + video-archive + DICOMweb)
- DICOM : AE title $aet, port $dicom   (e.g. storescu -aec $aet localhost $dicom video.dcm)
+ DICOM : AE title $aet, port $dicom   (e.g. storescu -aec $aet -R -xn localhost $dicom video.dcm)
  HTTP  : http://localhost:$http/       (REST, /jobs, /video-archive/system, /dicom-web/)
  Data  : $data   (configuration: $config)
 ------------------------------------------------------------------
