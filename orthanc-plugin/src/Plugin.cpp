@@ -43,6 +43,9 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
       LogWarning("disabled by VideoArchive.Enable = false");
     }
     std::filesystem::create_directories(state->config.workDirectory);
+    // No job runs yet: whatever scratch files remain were left by a process that died mid-job.
+    std::error_code ignored;
+    std::filesystem::remove_all(std::filesystem::path(state->config.workDirectory) / "scratch", ignored);
     state->catalog = std::make_unique<va::archive::Catalog>(state->config.workDirectory + "/catalog.sqlite");
     const int rearmed = state->catalog->RecoverInterrupted(state->config.maxAttempts);
     if (rearmed > 0) LogWarning(std::to_string(rearmed) + " interrupted archive task(s) will resume");

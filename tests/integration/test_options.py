@@ -13,8 +13,10 @@ class Main10AndDeleteTest(unittest.TestCase):
     def setUpClass(cls):
         cls.tmp = tempfile.mkdtemp(prefix="va-opt-")
         cls.input = media.dicomize(media.ROBOT_MASK, os.path.join(cls.tmp, "mask.dcm"))
-        cls.server = OrthancServer({"BitDepth": 10, "DeleteOriginal": True, "Preset": "ultrafast"},
-                                   name="main10").start()
+        cls.hevc = media.dicomize(media.make_hevc_clip(os.path.join(cls.tmp, "hevc.mp4"), seconds=1),
+                                  os.path.join(cls.tmp, "hevc.dcm"))
+        cls.server = OrthancServer({"BitDepth": 10, "DeleteOriginal": True, "Preset": "ultrafast",
+                                    "ReencodeHevc": True}, name="main10").start()
 
     @classmethod
     def tearDownClass(cls):
@@ -40,6 +42,13 @@ class Main10AndDeleteTest(unittest.TestCase):
         self.assertEqual(e.exception.status, 404)
         self.assertTrue(self.server.get(f"/video-archive/instances/{task['DerivedInstance']}/quality")
                         ["SourceDeleted"])
+
+    def test_hevc_source_is_reencoded_when_configured(self):
+        source = self.server.post("/instances", open(self.hevc, "rb").read())["ID"]
+        task = self.server.wait_task(source)
+        self.assertEqual(task["State"], "done", task)
+        self.assertEqual(task["Quality"]["SourceTransferSyntax"], "1.2.840.10008.1.2.4.107")
+        self.assertEqual(task["Quality"]["SourceFrames"], task["Quality"]["DerivedFramesDecoded"])
 
 
 class GateFailTest(unittest.TestCase):

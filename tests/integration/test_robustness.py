@@ -176,6 +176,9 @@ class CrashResumeTest(unittest.TestCase):
         self.assertEqual(quality["SourceFrames"], 250)
         self.assertEqual(quality["DerivedFramesDecoded"], 250)
         self.assertIn("Version", self.server.get("/system"))
+        # No scratch file of the killed run is left behind.
+        scratch = os.path.join(self.server.data, "video-archive", "scratch")
+        self.assertEqual(os.listdir(scratch) if os.path.isdir(scratch) else [], [])
 
     def test_clean_stop_mid_job_resumes_without_spending_an_attempt(self):
         ds = pydicom.dcmread(self.input)
