@@ -18,7 +18,9 @@ struct TranscodeOptions {
   bool keepAudio = true;        // false drops audio; otherwise AAC is copied, other audio re-encoded to AAC
   int threads = 0;              // x265 pool threads, 0 = x265 default (all cores)
   bool measureQuality = true;   // per-frame PSNR-Y / SSIM of the reconstruction against the encoder input
+                                // (x265 3.5 measures only at log level "info": a few lines on stderr per run)
   std::string x265Params;       // extra "key=value:key=value" passed to x265_param_parse
+  bool strictDecode = true;     // a decoder error or a concealed (damaged) source picture fails the transcode
 };
 
 struct TranscodeResult {
@@ -38,10 +40,11 @@ struct TranscodeResult {
   double minPsnrY = 0;    // worst frame
   int64_t outputBytes = 0;
   int64_t inputBytes = 0;
-  int audioTracks = 0;    // audio tracks written to the output
-  std::string audioNote;  // "copied aac", "re-encoded ac3 -> aac", "dropped by option", "none in source"
-  double encodeFps = 0;   // frames per wall-clock second for the whole pipeline
+  int audioTracks = 0;          // audio tracks written to the output
+  std::string audioNote;        // "copied aac", "re-encoded ac3 -> aac", "dropped by option", "none in source"
+  double encodeFps = 0;         // frames per wall-clock second for the whole pipeline
   std::string encoderSettings;  // "x265 3.5 preset=fast crf=22 profile=main ..."
+  std::string videoNote;        // what was done to the pictures besides encoding (e.g. padding); "" if nothing
 };
 
 class Transcoder {
