@@ -1,7 +1,9 @@
 #include "Configuration.h"
 
 #include <set>
+#include <sstream>
 #include <stdexcept>
+#include <type_traits>
 
 namespace va::plugin {
 
@@ -29,22 +31,19 @@ void Read(const Json::Value& s, const char* key, std::string& out) {
   out = s[key].asString();
 }
 
-void Read(const Json::Value& s, const char* key, double& out, double min, double max) {
+// Numbers: an integer where T is int, any JSON number where T is double; bounds inclusive.
+template <typename T>
+void Read(const Json::Value& s, const char* key, T& out, T min, T max) {
   if (!s.isMember(key)) return;
-  if (!s[key].isNumeric() || s[key].asDouble() < min || s[key].asDouble() > max) {
-    throw std::runtime_error(std::string("configuration: VideoArchive.") + key + " must be a number from " +
-                             std::to_string(min) + " to " + std::to_string(max));
+  const Json::Value& v = s[key];
+  constexpr bool integral = std::is_integral_v<T>;
+  if (!(integral ? v.isInt() : v.isNumeric()) || v.asDouble() < min || v.asDouble() > max) {
+    std::ostringstream reason;
+    reason << "configuration: VideoArchive." << key << " must be " << (integral ? "an integer" : "a number") << " from "
+           << min << " to " << max;
+    throw std::runtime_error(reason.str());
   }
-  out = s[key].asDouble();
-}
-
-void Read(const Json::Value& s, const char* key, int& out, int min, int max) {
-  if (!s.isMember(key)) return;
-  if (!s[key].isInt() || s[key].asInt() < min || s[key].asInt() > max) {
-    throw std::runtime_error(std::string("configuration: VideoArchive.") + key + " must be an integer from " +
-                             std::to_string(min) + " to " + std::to_string(max));
-  }
-  out = s[key].asInt();
+  out = integral ? static_cast<T>(v.asInt()) : static_cast<T>(v.asDouble());
 }
 
 }  // namespace
@@ -75,7 +74,7 @@ Configuration ParseConfiguration(const Json::Value& root) {
   if (presets.count(c.preset) == 0) {
     throw std::runtime_error("configuration: VideoArchive.Preset \"" + c.preset + "\" is not an x265 preset");
   }
-  Read(s, "Crf", c.crf, 0, 51);
+  Read(s, "Crf", c.crf, 0.0, 51.0);
   Read(s, "BitDepth", c.bitDepth, 8, 10);
   if (c.bitDepth != 8 && c.bitDepth != 10)
     throw std::runtime_error("configuration: VideoArchive.BitDepth must be 8 or 10");
@@ -89,8 +88,8 @@ Configuration ParseConfiguration(const Json::Value& root) {
         throw std::runtime_error("configuration: unknown option VideoArchive.QualityGate." + name);
       }
     }
-    Read(g, "MinPsnrY", c.gate.minPsnrY, 0, 100);
-    Read(g, "MinSsim", c.gate.minSsim, 0, 1);
+    Read(g, "MinPsnrY", c.gate.minPsnrY, 0.0, 100.0);
+    Read(g, "MinSsim", c.gate.minSsim, 0.0, 1.0);
   }
   Read(s, "DeleteOriginal", c.deleteOriginal);
   Read(s, "SeriesDescription", c.seriesDescription);

@@ -1,0 +1,84 @@
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "Configuration.h"
+
+using va::plugin::Configuration;
+using va::plugin::ParseConfiguration;
+
+namespace {
+
+Json::Value Parse(const std::string& text) {
+  Json::Value v;
+  Json::CharReaderBuilder builder;
+  std::string errors;
+  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
+  EXPECT_TRUE(reader->parse(text.data(), text.data() + text.size(), &v, &errors)) << errors;
+  return v;
+}
+
+std::string ErrorOf(const std::string& text) {
+  try {
+    ParseConfiguration(Parse(text));
+  } catch (const std::runtime_error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(ConfigurationTest, DefaultsWithoutASection) {
+  const Configuration c = ParseConfiguration(Parse(R"({"StorageDirectory": "/data/storage"})"));
+  EXPECT_TRUE(c.enable);
+  EXPECT_TRUE(c.autoArchive);
+  EXPECT_EQ(c.workDirectory, "/data/storage/video-archive");
+  EXPECT_EQ(c.preset, "fast");
+  EXPECT_EQ(c.crf, 22);
+  EXPECT_EQ(c.bitDepth, 8);
+  EXPECT_FALSE(c.deleteOriginal);
+  EXPECT_EQ(c.gate.minPsnrY, 38.0);
+  EXPECT_EQ(c.gate.minSsim, 0.96);
+  EXPECT_EQ(c.ToJson()["QualityGate"]["MinSsim"].asDouble(), 0.96);
+}
+
+TEST(ConfigurationTest, ReadsEveryOption) {
+  const Configuration c = ParseConfiguration(Parse(R"({"VideoArchive": {
+      "Enable": false, "AutoArchive": false, "WorkDirectory": "/w", "Preset": "medium", "Crf": 20.5,
+      "BitDepth": 10, "ReencodeHevc": true, "KeepAudio": false, "EncoderThreads": 2,
+      "QualityGate": {"MinPsnrY": 41, "MinSsim": 0.98}, "DeleteOriginal": true, "SeriesDescription": "X",
+      "SeriesNumberOffset": 5, "MaxAttempts": 7, "FramesPerStep": 9, "JobPriority": -3}})"));
+  EXPECT_FALSE(c.enable);
+  EXPECT_FALSE(c.autoArchive);
+  EXPECT_EQ(c.workDirectory, "/w");
+  EXPECT_EQ(c.preset, "medium");
+  EXPECT_EQ(c.crf, 20.5);
+  EXPECT_EQ(c.bitDepth, 10);
+  EXPECT_TRUE(c.reencodeHevc);
+  EXPECT_FALSE(c.keepAudio);
+  EXPECT_EQ(c.encoderThreads, 2);
+  EXPECT_EQ(c.gate.minPsnrY, 41);
+  EXPECT_EQ(c.gate.minSsim, 0.98);
+  EXPECT_TRUE(c.deleteOriginal);
+  EXPECT_EQ(c.seriesDescription, "X");
+  EXPECT_EQ(c.seriesNumberOffset, 5);
+  EXPECT_EQ(c.maxAttempts, 7);
+  EXPECT_EQ(c.framesPerStep, 9);
+  EXPECT_EQ(c.jobPriority, -3);
+}
+
+TEST(ConfigurationTest, MistakesNameTheOption) {
+  EXPECT_EQ(ErrorOf(R"({"VideoArchive": {"Presett": "fast"}})"), "configuration: unknown option VideoArchive.Presett");
+  EXPECT_EQ(ErrorOf(R"({"VideoArchive": {"QualityGate": {"MinPsnr": 3}}})"),
+            "configuration: unknown option VideoArchive.QualityGate.MinPsnr");
+  EXPECT_NE(ErrorOf(R"({"VideoArchive": {"Preset": "quick"}})").find("not an x265 preset"), std::string::npos);
+  EXPECT_EQ(ErrorOf(R"({"VideoArchive": {"Crf": 60}})"),
+            "configuration: VideoArchive.Crf must be a number from 0 to 51");
+  EXPECT_EQ(ErrorOf(R"({"VideoArchive": {"BitDepth": 9}})"), "configuration: VideoArchive.BitDepth must be 8 or 10");
+  EXPECT_EQ(ErrorOf(R"({"VideoArchive": {"MaxAttempts": 1.5}})"),
+            "configuration: VideoArchive.MaxAttempts must be an integer from 1 to 100");
+  EXPECT_EQ(ErrorOf(R"({"VideoArchive": {"KeepAudio": "yes"}})"),
+            "configuration: VideoArchive.KeepAudio must be true or false");
+  EXPECT_EQ(ErrorOf(R"({"VideoArchive": []})"), "configuration: \"VideoArchive\" must be an object");
+}
+
+}  // namespace
