@@ -139,15 +139,15 @@ OrthancPluginErrorCode Reset(void* job) {
 
 }  // namespace
 
-std::string SubmitArchiveJob(std::shared_ptr<PluginState> state, const std::string& sourceId) {
+std::string SubmitArchiveJob(const std::shared_ptr<PluginState>& state, const std::string& sourceId) {
   auto job = std::make_unique<ArchiveJob>();
   job->state = state;
   job->sourceId = sourceId;
   OrthancPluginJob* handle = OrthancPluginCreateJob(Context(), job.get(), Finalize, "VideoArchiveTranscode",
                                                     GetProgress, GetContent, GetSerialized, Step, Stop, Reset);
   if (handle == nullptr) throw std::runtime_error("Orthanc refused to create a job");
-  job.release();  // owned by Orthanc from here: Finalize deletes it
-  const std::string id = TakeOrthancString(OrthancPluginSubmitJob(Context(), handle, state->config.jobPriority));
+  static_cast<void>(job.release());  // owned by Orthanc from here: Finalize deletes it
+  std::string id = TakeOrthancString(OrthancPluginSubmitJob(Context(), handle, state->config.jobPriority));
   if (id.empty()) throw std::runtime_error("Orthanc refused to submit a job");
   return id;
 }

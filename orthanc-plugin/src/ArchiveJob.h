@@ -9,6 +9,6 @@
 namespace va::plugin {
 
 // Creates and submits the job; returns Orthanc's job ID. Throws on failure.
-std::string SubmitArchiveJob(std::shared_ptr<PluginState> state, const std::string& sourceId);
+std::string SubmitArchiveJob(const std::shared_ptr<PluginState>& state, const std::string& sourceId);
 
 }  // namespace va::plugin
