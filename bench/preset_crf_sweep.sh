@@ -8,7 +8,7 @@
 #   PRESETS ["ultrafast veryfast fast medium"]   CRFS ["18 22 26 28"]
 #   CLIPS   [neurosurgery 720p, laparoscopy 720p, robotic 1264x1010 from ../shared/testdata/clips]
 #   GATE_PSNR [40]  GATE_SSIM [0.97]            the quality gate used for the last table
-#   VA_TRANSCODE [build*/tools/va-transcode, newest]   WORK [/tmp/va-sweep]
+#   VA_TRANSCODE [build/tools/va-transcode]   WORK [/tmp/va-sweep]
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -21,7 +21,8 @@ GATE_PSNR="${GATE_PSNR:-40}"
 GATE_SSIM="${GATE_SSIM:-0.97}"
 WORK="${WORK:-/tmp/va-sweep}"
 if [[ -z "${VA_TRANSCODE:-}" ]]; then
-  VA_TRANSCODE="$(ls -t "$repo"/build*/tools/va-transcode 2>/dev/null | head -n1 || true)"
+  # The optimised build of scripts/build.sh; never a sanitizer or fuzzer build, which would skew the figures.
+  VA_TRANSCODE="$repo/build/tools/va-transcode"
 fi
 [[ -x "${VA_TRANSCODE:-}" ]] || { echo "va-transcode not found: build it or set VA_TRANSCODE" >&2; exit 1; }
 command -v ffprobe >/dev/null || { echo "ffprobe not found" >&2; exit 1; }

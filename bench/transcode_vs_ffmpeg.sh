@@ -13,7 +13,7 @@
 #   REPEAT [1]                         runs per case, alternating which side goes first; the best wall time
 #                                      and the highest peak RSS are kept (a shared machine makes single runs noisy)
 #   OURS_ARGS [""]                     extra va-transcode flags (e.g. --no-quality to skip in-pass PSNR/SSIM)
-#   VA_TRANSCODE                       path of va-transcode [build*/tools/va-transcode, newest]
+#   VA_TRANSCODE                       path of va-transcode [build/tools/va-transcode]
 #   CLIP                               source clip [../shared/testdata/clips/rvimlab_laparoscopy_h264_720p.mp4]
 #   WORK [/tmp/va-bench]               where inputs (cached) and outputs go
 set -euo pipefail
@@ -30,7 +30,8 @@ REPEAT="${REPEAT:-1}"
 CLIP="${CLIP:-$repo/../shared/testdata/clips/rvimlab_laparoscopy_h264_720p.mp4}"
 WORK="${WORK:-/tmp/va-bench}"
 if [[ -z "${VA_TRANSCODE:-}" ]]; then
-  VA_TRANSCODE="$(ls -t "$repo"/build*/tools/va-transcode 2>/dev/null | head -n1 || true)"
+  # The optimised build of scripts/build.sh; never a sanitizer or fuzzer build, which would skew the figures.
+  VA_TRANSCODE="$repo/build/tools/va-transcode"
 fi
 [[ -x "${VA_TRANSCODE:-}" ]] || { echo "va-transcode not found: build it or set VA_TRANSCODE" >&2; exit 1; }
 [[ -f "$CLIP" ]] || { echo "clip not found: $CLIP" >&2; exit 1; }
