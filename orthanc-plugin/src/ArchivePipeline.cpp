@@ -1,5 +1,6 @@
 #include "ArchivePipeline.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -171,7 +172,8 @@ void ArchivePipeline::Finish() {
   spec.sopInstanceUid = dicom::GenerateUid();
   spec.seriesInstanceUid = dicom::GenerateUid();
   spec.seriesDescription = config_.seriesDescription;
-  spec.seriesNumber = 0;  // the writer uses the source's series number + 1000
+  // The documented option, not the writer's built-in +1000 (which it applies to 0).
+  spec.seriesNumber = std::max(1, source_->header().seriesNumber + config_.seriesNumberOffset);
   // Ratio against the uncompressed size of the decoded pictures, as PS3.3 C.7.6.1.1.5 defines it.
   const double samplesPerFrame = 1.5 * r.width * r.height;  // 4:2:0
   const double uncompressed = samplesPerFrame * (config_.bitDepth == 10 ? 2 : 1) * static_cast<double>(r.framesOut);

@@ -46,16 +46,6 @@ std::string TakeOrthancString(char* text) {
   return std::string(owner.get());
 }
 
-void RestGetInto(const std::string& uri, OrthancBuffer& out) {
-  Check(OrthancPluginRestApiGet(g_context, out.get(), uri.c_str()), "GET " + uri);
-}
-
-std::string RestGet(const std::string& uri) {
-  OrthancBuffer buffer;
-  RestGetInto(uri, buffer);
-  return buffer.str();
-}
-
 bool RestGetIfFound(const std::string& uri, std::string& body) {
   OrthancBuffer buffer;
   const OrthancPluginErrorCode code = OrthancPluginRestApiGet(g_context, buffer.get(), uri.c_str());

@@ -44,8 +44,6 @@ class OrthancBuffer {
 std::string TakeOrthancString(char* text);
 
 // Orthanc's own REST API (built-in routes and other plugins'), as the job/worker threads need it.
-std::string RestGet(const std::string& uri);
-void RestGetInto(const std::string& uri, OrthancBuffer& out);
 bool RestGetIfFound(const std::string& uri, std::string& body);  // false on 404
 std::string RestPost(const std::string& uri, const void* body, size_t size);
 std::string RestPut(const std::string& uri, const std::string& body);

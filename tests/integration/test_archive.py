@@ -65,6 +65,7 @@ class ArchiveTest(unittest.TestCase):
         self.assertNotEqual(d["0020,000e"], src["0020,000e"])       # new series
         self.assertNotEqual(d["0008,0018"], src["0008,0018"])       # new SOP instance
         self.assertEqual(d["0008,103e"], "Archival HEVC copy")
+        self.assertEqual(int(d["0020,0011"]), int(src["0020,0011"]) + 1000)  # SeriesNumberOffset default
         self.assertEqual(d["0028,0004"], "YBR_PARTIAL_420")
         self.assertEqual((d["0028,0100"], d["0028,0101"], d["0028,0102"]), ("8", "8", "7"))
         self.assertEqual(d["0028,2110"], "01")

@@ -16,7 +16,7 @@ class Main10AndDeleteTest(unittest.TestCase):
         cls.hevc = media.dicomize(media.make_hevc_clip(os.path.join(cls.tmp, "hevc.mp4"), seconds=1),
                                   os.path.join(cls.tmp, "hevc.dcm"))
         cls.server = OrthancServer({"BitDepth": 10, "DeleteOriginal": True, "Preset": "ultrafast",
-                                    "ReencodeHevc": True}, name="main10").start()
+                                    "ReencodeHevc": True, "SeriesNumberOffset": 5}, name="main10").start()
 
     @classmethod
     def tearDownClass(cls):
@@ -33,6 +33,7 @@ class Main10AndDeleteTest(unittest.TestCase):
         d = media.dcmdump(dcm)
         self.assertEqual(d["0002,0010"], "1.2.840.10008.1.2.4.108")
         self.assertEqual((d["0028,0100"], d["0028,0101"], d["0028,0102"]), ("16", "10", "9"))
+        self.assertEqual(int(d["0020,0011"]), int(media.dcmdump(self.input)["0020,0011"]) + 5)
         v = media.video_stream(media.ffprobe(media.extract_bitstream(dcm, os.path.join(self.tmp, "d.mp4"))))
         self.assertEqual(v["profile"], "Main 10")
         self.assertEqual(v["pix_fmt"], "yuv420p10le")
