@@ -137,6 +137,14 @@ UploadStore::UploadStore(const std::string& directory) : directory_(directory) {
     sqlite3_close(db_);
     throw;
   }
+  // No request is in flight yet: staged STOW-RS bodies left here belong to requests that died with the process.
+  for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind("incoming-", 0) == 0) {
+      std::error_code ignored;
+      std::filesystem::remove(entry.path(), ignored);
+    }
+  }
 }
 
 UploadStore::~UploadStore() {
@@ -186,6 +194,34 @@ std::string UploadStore::Create(const std::string& kind, int64_t length, const s
       .Bind(6, std::string(ToString(length == 0 ? UploadState::Complete : UploadState::Receiving)))
       .Bind(7, now)
       .Bind(8, expiresAt)
+      .Run();
+  return id;
+}
+
+std::string UploadStore::StagingPath() const {
+  return directory_ + "/incoming-" + NewId() + ".tmp";
+}
+
+std::string UploadStore::Adopt(const std::string& kind, const std::string& stagedPath, const std::string& rawMetadata,
+                               const std::string& recordJson) {
+  std::error_code ec;
+  const auto size = static_cast<int64_t>(std::filesystem::file_size(stagedPath, ec));
+  if (ec) throw UploadError(UploadError::Kind::Io, "cannot read the staged file " + stagedPath + ": " + ec.message());
+  const std::string id = NewId();
+  std::filesystem::rename(stagedPath, DataPath(id), ec);
+  if (ec) throw UploadError(UploadError::Kind::Io, "cannot move the staged file into the store: " + ec.message());
+  SyncDirectory(directory_);
+  const int64_t now = Now();
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement(db_,
+            "INSERT INTO uploads (id, kind, length, offset, raw_metadata, record_json, state, created_at, updated_at, "
+            "expires_at) VALUES (?1, ?2, ?3, ?3, ?4, ?5, 'Complete', ?6, ?6, 0)")
+      .Bind(1, id)
+      .Bind(2, kind)
+      .Bind(3, size)
+      .Bind(4, rawMetadata)
+      .Bind(5, recordJson)
+      .Bind(6, now)
       .Run();
   return id;
 }

@@ -70,6 +70,12 @@ class UploadStore {
   std::string Create(const std::string& kind, int64_t length, const std::string& rawMetadata,
                      const std::string& recordJson, int64_t expiresAt);
 
+  // Records a file that arrived whole by another route (a STOW-RS bulkdata part staged by the caller in
+  // StagingPath()): it is moved into the store and the upload is Complete at once.
+  std::string Adopt(const std::string& kind, const std::string& stagedPath, const std::string& rawMetadata,
+                    const std::string& recordJson);
+  std::string StagingPath() const;  // a fresh file name in the store's folder for Adopt
+
   std::optional<Upload> Get(const std::string& id) const;
   std::vector<Upload> List(int limit) const;
   std::string DataPath(const std::string& id) const;
