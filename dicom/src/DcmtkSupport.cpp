@@ -8,6 +8,7 @@
 #include <dcmtk/dcmdata/dcvrtm.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 
@@ -85,6 +86,49 @@ void AddCodeItem(DcmItem& parent, const DcmTagKey& seqTag, const char* value, co
   PutString(code, DCM_CodeValue, value);
   PutString(code, DCM_CodingSchemeDesignator, scheme);
   PutString(code, DCM_CodeMeaning, meaning);
+}
+
+void AddCode(DcmItem& parent, const DcmTagKey& seqTag, const CodedConcept& code, const std::string& what) {
+  const bool urn =
+      code.value.rfind("urn:", 0) == 0 || code.value.rfind("http://", 0) == 0 || code.value.rfind("https://", 0) == 0;
+  if ((code.scheme.empty() && !urn) || code.meaning.empty())
+    throw DicomError(what + " '" + code.value +
+                     "' needs a coding scheme designator and a code meaning (PS3.3 Code Sequence Macro)");
+  if (code.scheme.size() > 16)
+    throw DicomError(what + " coding scheme designator '" + code.scheme + "' is longer than 16 characters");
+  DcmItem& item = AppendItem(parent, seqTag);
+  if (urn)
+    PutString(item, DCM_URNCodeValue, code.value);
+  else if (code.value.size() > 16)  // SH holds 16
+    PutString(item, DCM_LongCodeValue, code.value);
+  else
+    PutString(item, DCM_CodeValue, code.value);
+  if (!code.scheme.empty()) PutString(item, DCM_CodingSchemeDesignator, code.scheme);
+  PutString(item, DCM_CodeMeaning, TruncateUtf8(code.meaning, 64));  // LO holds 64
+}
+
+CodedConcept GetCode(DcmItem& parent, const DcmTagKey& seqTag) {
+  DcmItem* item = nullptr;
+  if (parent.findAndGetSequenceItem(seqTag, item, 0).bad() || item == nullptr) return {};
+  CodedConcept code;
+  for (const DcmTagKey& tag : {DCM_CodeValue, DCM_LongCodeValue, DCM_URNCodeValue})
+    if (code.value.empty()) code.value = GetString(*item, tag);
+  code.scheme = GetString(*item, DCM_CodingSchemeDesignator);
+  code.meaning = GetString(*item, DCM_CodeMeaning);
+  return code;
+}
+
+bool IsValidUid(const std::string& uid) {
+  if (uid.empty() || uid.size() > 64) return false;
+  size_t start = 0;
+  while (true) {
+    const size_t end = std::min(uid.find('.', start), uid.size());
+    if (end == start || (uid[start] == '0' && end - start > 1)) return false;
+    for (size_t i = start; i < end; ++i)
+      if (uid[i] < '0' || uid[i] > '9') return false;
+    if (end == uid.size()) return true;
+    start = end + 1;
+  }
 }
 
 std::string FormatDS(double value) {

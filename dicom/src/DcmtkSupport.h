@@ -32,6 +32,13 @@ void PutEmpty(DcmItem& item, const DcmTagKey& tag);  // a zero-length (Type 2) a
 void AddCodeItem(DcmItem& parent, const DcmTagKey& seqTag, const char* value, const char* scheme, const char* meaning);
 // The item just appended to sequence seqTag (created when missing); owned by the sequence.
 DcmItem& AppendItem(DcmItem& parent, const DcmTagKey& seqTag);
+// Adds one item holding code (Code Sequence Macro: Long Code Value above 16 characters, URN Code Value for a URN
+// or URL). Throws DicomError naming `what` when the scheme or the meaning is missing or the scheme is too long.
+void AddCode(DcmItem& parent, const DcmTagKey& seqTag, const CodedConcept& code, const std::string& what);
+// The code of the first item of sequence seqTag, from whichever code value attribute it has; empty when absent.
+CodedConcept GetCode(DcmItem& parent, const DcmTagKey& seqTag);
+// 1 to 64 characters, dot-separated numbers without leading zeros (PS3.5 9.1).
+bool IsValidUid(const std::string& uid);
 
 std::string FormatDS(double value);  // decimal string that fits DS (16 characters)
 std::string FormatIS(long value);

@@ -142,7 +142,7 @@ void PutAnatomicRegion(DcmItem& ds, const CodedConcept& region) {
   if (region.value.empty())
     AddCodeItem(ds, DCM_AnatomicRegionSequence, "123037004", "SCT", "Anatomical Structure");
   else
-    AddCodeItem(ds, DCM_AnatomicRegionSequence, region.value.c_str(), region.scheme.c_str(), region.meaning.c_str());
+    AddCode(ds, DCM_AnatomicRegionSequence, region, "anatomic region code");
 }
 
 void AddContributingEquipment(DcmItem& ds, const char* description) {

@@ -54,6 +54,52 @@ TEST(Dciodvfy, NewInstancesHaveNoErrors) {
   }
 }
 
+// A recorder upload: one segment of the left view of a stereoscopic UTC recording, with its procedure record.
+NewVideoSpec RecordedSegment(const char* sopClass) {
+  NewVideoSpec spec = test::EndovisSpec(test::EvenClip());
+  spec.sopClassUid = sopClass;
+  spec.acquisitionDateTime = "20261127100000+0000";
+  spec.contentDateTime = "20261127101500.250000+0000";
+  spec.timezoneOffsetFromUtc = "+0000";
+  spec.instanceNumber = 2;
+  spec.procedureCode = {"44441009", "SCT", "Laparoscopy"};
+  spec.operatorsName = "Nurse^Anna\\Tech^Ben";
+  spec.imageComments = "Segment 2 of 3, left view";
+  spec.studyId = "S123";
+  spec.referencedImages = {{sopClass, GenerateUid()}};
+  return spec;
+}
+
+TEST(Dciodvfy, RecordedSegmentsHaveNoErrors) {
+  if (!HaveDciodvfy()) GTEST_SKIP() << "dciodvfy not installed (apt-get install dicom3tools)";
+  ScratchDir dir;
+  for (const char* sopClass : kSopClasses) {
+    const std::string path = dir / "segment.dcm";
+    WriteNewVideoInstance(RecordedSegment(sopClass), path);
+    EXPECT_EQ(DciodvfyErrors(path), 0) << sopClass;
+  }
+}
+
+// The variants: UTF-8 text, a local code too long for Code Value, a DT without fraction or offset, no stereo.
+TEST(Dciodvfy, RecordVariantsHaveNoErrors) {
+  if (!HaveDciodvfy()) GTEST_SKIP() << "dciodvfy not installed (apt-get install dicom3tools)";
+  ScratchDir dir;
+  NewVideoSpec spec = RecordedSegment(kSopClasses[0]);
+  spec.operatorsName = "Müller^Jürgen";
+  spec.procedureCode = {"LOCAL-PROC-ENDO-000042", "99HOSP", "Diagnostische Endoskopie"};
+  spec.contentDateTime = "20261127101500+0000";
+  spec.acquisitionDateTime.clear();
+  spec.timezoneOffsetFromUtc = "+0100";  // Content / Series / Study dates converted from UTC
+  const std::string path = dir / "variant.dcm";
+  WriteNewVideoInstance(spec, path);
+  EXPECT_EQ(DciodvfyErrors(path), 0);
+  spec.referencedImages.clear();
+  spec.contentDateTime = "20261127101500";
+  spec.timezoneOffsetFromUtc.clear();
+  WriteNewVideoInstance(spec, path);
+  EXPECT_EQ(DciodvfyErrors(path), 0);
+}
+
 // The derived instance in a syntax dciodvfy can parse (H.264 Level 4.2): the attributes are checked fully.
 TEST(Dciodvfy, DerivedInstancesHaveNoErrors) {
   if (!HaveDciodvfy()) GTEST_SKIP() << "dciodvfy not installed (apt-get install dicom3tools)";

@@ -53,6 +53,33 @@ const std::vector<std::string>& VideoSopClasses();
 // to the minimum coding block (8) for HEVC, as the level limits count coded samples.
 std::string CheckFits(const VideoTransferSyntax& ts, int width, int height, double fps, int bitDepth);
 
+// What a probe tells about an already-encoded stream, to decide whether it can be wrapped as it is.
+struct EncodedStreamFacts {
+  VideoCodec codec = VideoCodec::H264;
+  std::string profile;  // FFmpeg profile name: "High", "Main", "Constrained Baseline", "Main 10", "Stereo High", ...
+  int level = 0;        // FFmpeg level: H.264 level x 10 (41 = 4.1); HEVC general_level_idc = level x 30 (153 =
+                        //   5.1); MPEG-2 4 High, 6 High 1440, 8 Main, 10 Low; <= 0 = unknown (never fits)
+  int width = 0, height = 0;
+  double fps = 0;            // frames (not fields) per second
+  int bitDepth = 8;          // luma bit depth
+  std::string chromaFormat;  // "420", "422", "444", "400"
+  bool interlaced = false;   // field or MBAFF coded (FFmpeg field_order other than progressive)
+  // Added by the dicom/ library: both views packed into each picture (frame packing arrangement SEI,
+  // side-by-side / top-bottom). Only the H.264 ".105 For 3D Video" syntax carries such a stream.
+  bool framePacked3d = false;
+};
+
+// Empty when the stream, as it is, conforms to ts (profile, level, chroma format, bit depth, interlacing, picture
+// size and rate); otherwise the reason, e.g. "level 5.2 above 4.1".
+std::string StreamFitProblem(const VideoTransferSyntax& ts, const EncodedStreamFacts& facts);
+
+// The UID of the first syntax the stream already conforms to, in the archive's preference order: the lowest
+// level first (.102 before .104; .107 before .108), stereo syntaxes only for stereo streams (.105 for frame-packed,
+// .106 for Stereo High), never .103 (a stream that fits it also fits .102, and BD conformance is more than these
+// facts show). "" when none fits, with *whyNot (when given) saying what does not fit for each candidate, e.g.
+// "H.264 High 4:2:2 profile has no DICOM transfer syntax".
+std::string FindFittingTransferSyntax(const EncodedStreamFacts& facts, std::string* whyNot);
+
 // HEVC Main / Main 10 Level 5.1 (1.2.840.10008.1.2.4.107 / .108).
 constexpr const char* kHevcMainUid = "1.2.840.10008.1.2.4.107";
 constexpr const char* kHevcMain10Uid = "1.2.840.10008.1.2.4.108";

@@ -4,9 +4,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "va/dicom/CodedConcept.h"
 #include "va/dicom/DicomError.h"
+#include "va/dicom/Uid.h"
 
 namespace va::dicom {
 
@@ -109,11 +112,6 @@ struct DerivedVideoSpec {
 // and renamed, so outPath never holds a partial instance.
 void WriteDerivedInstance(const VideoInstanceReader& source, const DerivedVideoSpec& spec, const std::string& outPath);
 
-// A coded concept: Code Value, Coding Scheme Designator, Code Meaning (PS3.3 Code Sequence Macro).
-struct CodedConcept {
-  std::string value, scheme, meaning;
-};
-
 // A brand-new video instance from an encoded stream and a procedure record (recorder uploads, test inputs).
 struct NewVideoSpec {
   std::string bitstreamPath;
@@ -122,7 +120,7 @@ struct NewVideoSpec {
   std::string patientId, patientName, patientBirthDate, patientSex;
   std::string studyInstanceUid, seriesInstanceUid, sopInstanceUid;  // generated when empty
   std::string studyDescription, seriesDescription, accessionNumber;
-  std::string studyDate, studyTime;  // generated from now when empty
+  std::string studyDate, studyTime;  // "" = from the recording start, else now (see WriteNewVideoInstance)
   std::string manufacturer, modelName, deviceSerialNumber, institutionName;
   std::string modality = "ES";  // ES endoscopy, GM microscopy, XC photography: picks the SOP class when
                                 //   sopClassUid is empty; otherwise the class decides (each IOD admits one)
@@ -132,7 +130,8 @@ struct NewVideoSpec {
                                        //   term = the syntax's own
 
   // Added by the dicom/ library.
-  std::string acquisitionDateTime;     // DT, start of the recording; "" = studyDate + studyTime
+  std::string acquisitionDateTime;     // DT, start of the recording (for every segment of it); "" = contentDateTime,
+                                       //   else studyDate + studyTime
   std::string referringPhysicianName;  // PN
   std::string studyId;                 // SH
   int seriesNumber = 1;
@@ -140,13 +139,30 @@ struct NewVideoSpec {
   // Empty = SCT 123037004 "Anatomical Structure" (the SNOMED body-structure root): region not known.
   CodedConcept anatomicRegion;
   std::string laterality;  // (0020,0060) "R" / "L" for a paired body part; "" = not known (sent empty, Type 2C)
+
+  // The procedure record of a recorder upload.
+  CodedConcept procedureCode;  // Procedure Code Sequence (0008,1032), one item; none when value is empty
+  std::string operatorsName;   // (0008,1070) PN; several operators separated by '\'
+  int instanceNumber = 1;      // (0020,0013), 1 or more: the segment's place in a recording split into segments
+  // DT of the first frame of this instance (recording start + segment offset) -> Content Date/Time, and Acquisition
+  // DateTime when acquisitionDateTime is empty. "" = the recording start.
+  std::string contentDateTime;
+  // (0008,0201) "+HHMM" / "-HHMM": the offset in which every DA / TM of the instance is written (Content, Series,
+  // Study, Instance Creation). DT values with another offset are converted to it. "" = the offset of the recording
+  // start DT when it has one, else none (local time, as DICOM then assumes).
+  std::string timezoneOffsetFromUtc;
+  std::string imageComments;  // (0020,4000) LT; cut to 10240 bytes (the LT limit) at a character boundary
+  // (SOP Class UID, SOP Instance UID) of the other view(s) of a stereoscopic recording -> Referenced Image
+  // Sequence (0008,1140), each item with Purpose of Reference (DCM 121315, "Other image of stereoscopic pair",
+  // CID 7201).
+  std::vector<std::pair<std::string, std::string>> referencedImages;
 };
 // Modality is the one the SOP class admits (ES / GM / XC); the SOP class follows the modality when empty.
+// Dates: Study Date/Time come from studyDate/studyTime, else the recording start (acquisitionDateTime, else
+// contentDateTime), else now; Series Date/Time from the recording start, else Study Date/Time. A DT that is not
+// YYYYMMDDHH[MM[SS[.F{1,6}]]][+/-HHMM], an invalid offset, code, UID or instance number throws DicomError.
 // Non-ASCII values are taken as UTF-8 and Specific Character Set is then ISO_IR 192. Image Type ORIGINAL\PRIMARY.
 // Same pixel checks, fragmenting, padding and .tmp + rename as WriteDerivedInstance.
 void WriteNewVideoInstance(const NewVideoSpec& spec, const std::string& outPath);
-
-// A new DICOM UID "2.25.<decimal UUID v4>" (needs no registered root, PS3.5 B.2).
-std::string GenerateUid();
 
 }  // namespace va::dicom
