@@ -7,6 +7,7 @@
 extern "C" {
 #include <libavcodec/avcodec.h>
 #include <libavcodec/bsf.h>
+#include <libavfilter/avfilter.h>
 #include <libavformat/avformat.h>
 #include <libavutil/audio_fifo.h>
 #include <libswresample/swresample.h>
@@ -51,6 +52,12 @@ struct BsfDeleter {
 struct AudioFifoDeleter {
   void operator()(AVAudioFifo* f) const { av_audio_fifo_free(f); }
 };
+struct FilterGraphDeleter {
+  void operator()(AVFilterGraph* g) const { avfilter_graph_free(&g); }
+};
+struct FilterInOutDeleter {
+  void operator()(AVFilterInOut* io) const { avfilter_inout_free(&io); }
+};
 // A custom (memory) AVIOContext: its buffer may have been reallocated by FFmpeg, so free what it holds now.
 struct CustomIoDeleter {
   void operator()(AVIOContext* io) const {
@@ -70,6 +77,8 @@ using SwrPtr = std::unique_ptr<SwrContext, SwrDeleter>;
 using BsfPtr = std::unique_ptr<AVBSFContext, BsfDeleter>;
 using AudioFifoPtr = std::unique_ptr<AVAudioFifo, AudioFifoDeleter>;
 using CustomIoPtr = std::unique_ptr<AVIOContext, CustomIoDeleter>;
+using FilterGraphPtr = std::unique_ptr<AVFilterGraph, FilterGraphDeleter>;  // owns its filter contexts
+using FilterInOutPtr = std::unique_ptr<AVFilterInOut, FilterInOutDeleter>;
 
 inline std::string AvError(int err) {
   char buf[AV_ERROR_MAX_STRING_SIZE] = {};

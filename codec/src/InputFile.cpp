@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstring>
 
+#include "FrameRateScan.h"
+
 extern "C" {
 #include <libavutil/pixdesc.h>
 }
@@ -75,6 +77,19 @@ void Open(InputFile& in, AVFormatContext* ctx, const char* url) {
     throw CodecError("video stream of " + in.name + " has no frame size (" + avcodec_get_name(par->codec_id) + ")");
 }
 
+// The chroma subsampling as the usual "4:x:y" digits.
+std::string ChromaFormat(const AVPixFmtDescriptor* desc) {
+  if (desc->flags & (AV_PIX_FMT_FLAG_RGB | AV_PIX_FMT_FLAG_PAL)) return "444";
+  if (desc->nb_components < 3) return "400";  // grey, grey + alpha
+  const int w = desc->log2_chroma_w, h = desc->log2_chroma_h;
+  if (w == 1 && h == 1) return "420";
+  if (w == 1 && h == 0) return "422";
+  if (w == 0 && h == 0) return "444";
+  if (w == 2 && h == 0) return "411";
+  if (w == 0 && h == 1) return "440";
+  return "410";
+}
+
 }  // namespace
 
 std::unique_ptr<InputFile> OpenInputFile(const std::string& path) {
@@ -104,6 +119,11 @@ std::unique_ptr<InputFile> OpenInputMemory(const uint8_t* data, size_t size) {
   return in;
 }
 
+std::unique_ptr<InputFile> Reopen(const InputFile& in) {
+  if (in.reader) return OpenInputMemory(in.reader->data, in.reader->size);
+  return OpenInputFile(in.name);
+}
+
 AVRational NominalFrameRate(const AVStream* st) {
   if (st->avg_frame_rate.num > 0 && st->avg_frame_rate.den > 0) return st->avg_frame_rate;
   if (st->r_frame_rate.num > 0 && st->r_frame_rate.den > 0) return st->r_frame_rate;
@@ -118,6 +138,10 @@ void CheckNotTruncated(const InputFile& in, int64_t videoPacketsRead) {
 }
 
 StreamInfo DescribeInput(const InputFile& in) {
+  return DescribeInput(in, ScanFrameRate(in));
+}
+
+StreamInfo DescribeInput(const InputFile& in, const FrameRateScan& scan) {
   const AVFormatContext* fmt = in.fmt.get();
   const AVStream* st = in.video();
   const AVCodecParameters* par = st->codecpar;
@@ -143,6 +167,7 @@ StreamInfo DescribeInput(const InputFile& in) {
   if (const AVPixFmtDescriptor* desc = av_pix_fmt_desc_get(pixFmt)) {
     info.pixelFormat = desc->name;
     info.bitDepth = desc->comp[0].depth;
+    info.chromaFormat = ChromaFormat(desc);
   }
   info.interlaced = par->field_order != AV_FIELD_UNKNOWN && par->field_order != AV_FIELD_PROGRESSIVE;
   for (unsigned i = 0; i < fmt->nb_streams; ++i) {
@@ -151,6 +176,7 @@ StreamInfo DescribeInput(const InputFile& in) {
     if (info.audioStreams++ == 0) info.audioCodec = avcodec_get_name(a->codec_id);
   }
   info.bitRate = par->bit_rate > 0 ? par->bit_rate : fmt->bit_rate;
+  info.variableFrameRate = scan.variable;
   return info;
 }
 

@@ -28,8 +28,14 @@ struct InputFile {
 // Both throw CodecError("cannot open NAME: reason") or CodecError("no video stream in NAME").
 std::unique_ptr<InputFile> OpenInputFile(const std::string& path);
 std::unique_ptr<InputFile> OpenInputMemory(const uint8_t* data, size_t size);
+// A second, independent reader of the same file or buffer (for a look ahead that must not move the first).
+std::unique_ptr<InputFile> Reopen(const InputFile& in);
 
+struct FrameRateScan;
+// Reads ahead in a second reader of the same source to tell whether the frame rate is variable.
 StreamInfo DescribeInput(const InputFile& in);
+// The same with that look-ahead already done.
+StreamInfo DescribeInput(const InputFile& in, const FrameRateScan& scan);
 
 // Throws CodecError when the container promised more video samples than could be read: a file cut at a sample
 // boundary otherwise reads as a shorter, valid one.

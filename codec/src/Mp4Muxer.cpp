@@ -38,12 +38,14 @@ int Mp4Muxer::AddHevcVideo(const VideoTrackParams& v) {
   return st->index;
 }
 
-int Mp4Muxer::AddStream(const AVCodecParameters* in, AVRational timeBase, const AVDictionary* metadata) {
+int Mp4Muxer::AddStream(const AVCodecParameters* in, AVRational timeBase, const AVDictionary* metadata,
+                        uint32_t codecTag) {
   AVStream* st = avformat_new_stream(ctx_.get(), nullptr);
   if (!st) throw CodecError("out of memory");
   Check(avcodec_parameters_copy(st->codecpar, in), "stream parameters");
-  st->codecpar->codec_tag = 0;  // let the muxer pick the MP4 tag (a source tag may be an MPEG-TS or AVI one)
+  st->codecpar->codec_tag = codecTag;
   st->time_base = timeBase;
+  if (in->codec_type == AVMEDIA_TYPE_VIDEO) st->sample_aspect_ratio = in->sample_aspect_ratio;
   if (metadata) {
     if (const AVDictionaryEntry* lang = av_dict_get(metadata, "language", nullptr, 0))
       av_dict_set(&st->metadata, "language", lang->value, 0);

@@ -29,7 +29,8 @@ class Mp4Muxer {
 
   // Both return the output stream index. Add every track before Start().
   int AddHevcVideo(const VideoTrackParams& params);
-  int AddStream(const AVCodecParameters* par, AVRational timeBase, const AVDictionary* metadata);
+  // codecTag 0 lets the muxer pick the MP4 sample entry; a source's own tag may belong to another container.
+  int AddStream(const AVCodecParameters* par, AVRational timeBase, const AVDictionary* metadata, uint32_t codecTag = 0);
 
   void Start();
   // Rescales the packet from srcTimeBase to the track's and writes it interleaved; the packet is consumed.

@@ -12,8 +12,11 @@
 #include "AudioPath.h"
 #include "Decoder.h"
 #include "FrameConverter.h"
+#include "FrameRateScan.h"
 #include "InputFile.h"
 #include "Mp4Muxer.h"
+#include "PicturePlan.h"
+#include "VideoFilter.h"
 #include "X265Encoder.h"
 
 extern "C" {
@@ -30,7 +33,10 @@ struct Transcoder::Impl {
   std::string outputPath;
   std::unique_ptr<InputFile> in;
   StreamInfo info;
+  FrameRateScan scan;
+  PicturePlan plan;
   std::unique_ptr<Decoder> decoder;
+  std::unique_ptr<VideoFilter> filter;  // made at the first frame, from its real format; only when plan.chain says
   std::unique_ptr<FrameConverter> converter;
   std::unique_ptr<X265Encoder> encoder;
   std::unique_ptr<Mp4Muxer> mux;                  // before the audio paths, which write into it
@@ -39,6 +45,8 @@ struct Transcoder::Impl {
   PacketPtr packet = NewPacket();
   PacketPtr encoded = NewPacket();
   FramePtr frame = NewFrame();
+  FramePtr filtered = NewFrame();
+  FramePtr previous = NewFrame();  // the last filtered frame, held so a repeat of it can be recognised
 
   AVRational sourceTb{1, 1};  // the source video stream's time base
   AVRational encodeTb{1, 1};  // the time base given to x265 and the muxer (the source's unless too coarse)
@@ -49,6 +57,13 @@ struct Transcoder::Impl {
   int64_t videoPackets = 0;
   int64_t retimed = 0;  // pictures without a usable (increasing) timestamp
   int videoOut = 0;
+  int64_t framesEncoded = 0;  // pictures given to x265
+  // The filter's input side, in sourceTb after the offset.
+  int64_t filterPeriod = 1;  // nominal frame period
+  int64_t lastPushed = AV_NOPTS_VALUE;
+  int64_t lastPushedDuration = 0;
+  int64_t framesFiltered = 0;
+  int64_t interlacedFrames = 0;
 
   double psnrSum = 0;
   double ssimSum = 0;
@@ -61,11 +76,16 @@ struct Transcoder::Impl {
   TranscodeResult result;
 
   void Open();
+  void OpenEncoder(X265Config cfg);
   void OpenAudio();
-  void EncodeFrame(AVFrame* source);
+  void TakeDecoded(AVFrame* decoded);
+  void OpenFilter(const AVFrame* first);
+  void PullFiltered();
+  void EncodeFrame(const AVFrame* source, int64_t pts);
   void WriteVideo(const EncodedPictureInfo& pic);
   void DrainDecoder();
   void Finish();
+  std::string VideoNote() const;
 };
 
 namespace {
@@ -75,31 +95,43 @@ int CodePoint(int v) {
   return v > 0 && v < 256 && v != 3 ? v : 2;
 }
 
+// Within HEVC level 5.1 (H.265 table A.8): MaxLumaPs 8 912 896, MaxLumaSr 534 773 760, sides <= sqrt(8 MaxLumaPs).
+bool FitsLevel51(int width, int height, AVRational fps) {
+  const double luma = static_cast<double>(width) * height;
+  return luma <= 8912896 && width <= 8444 && height <= 8444 && luma * av_q2d(fps) <= 534773760;
+}
+
+constexpr int kLevel51 = 153;
+
 }  // namespace
 
 void Transcoder::Impl::Open() {
   if (options.bitDepth != 8 && options.bitDepth != 10)
     throw CodecError("bit depth must be 8 (HEVC Main) or 10 (HEVC Main 10), not " + std::to_string(options.bitDepth));
   in = OpenInputFile(inputPath);
-  info = DescribeInput(*in);
+  scan = ScanFrameRate(*in);
+  info = DescribeInput(*in, scan);
   const AVStream* st = in->video();
   decoder = std::make_unique<Decoder>(st, inputPath, 0, options.strictDecode);
   const AVCodecContext* dec = decoder->context();
+  plan = PlanPictures(options, dec->width, dec->height, info.interlaced, NominalFrameRate(st), scan);
 
-  const AVRational fps = NominalFrameRate(st);
+  const AVRational fps = plan.rate;
   sourceTb = st->time_base;
   // x265 and the MP4 need distinct integer timestamps per picture; a time base coarser than the frame
-  // period (rare: some raw streams) is replaced by the frame period itself.
-  encodeTb = av_rescale_q(1, av_inv_q(fps), sourceTb) >= 1 ? sourceTb : av_inv_q(fps);
+  // period (rare: some raw streams) is replaced by the frame period itself, as is any time base when frames are
+  // put on a constant rate grid.
+  encodeTb = !plan.constantRate && av_rescale_q(1, av_inv_q(fps), sourceTb) >= 1 ? sourceTb : av_inv_q(fps);
   frameDuration = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(fps), encodeTb));
+  filterPeriod = std::max<int64_t>(1, av_rescale_q(1, av_inv_q(fps), sourceTb));
   if (st->start_time != AV_NOPTS_VALUE)
     offset = st->start_time;
   else if (in->fmt->start_time != AV_NOPTS_VALUE)
     offset = av_rescale_q(in->fmt->start_time, AV_TIME_BASE_Q, sourceTb);
 
   X265Config cfg;
-  cfg.width = dec->width + (dec->width & 1);
-  cfg.height = dec->height + (dec->height & 1);
+  cfg.width = plan.width;
+  cfg.height = plan.height;
   cfg.fpsNum = fps.num;
   cfg.fpsDen = fps.den;
   AVRational sar = st->sample_aspect_ratio.num ? st->sample_aspect_ratio : st->codecpar->sample_aspect_ratio;
@@ -114,6 +146,7 @@ void Transcoder::Impl::Open() {
   cfg.crf = options.crf;
   cfg.threads = options.threads;
   cfg.measureQuality = options.measureQuality;
+  cfg.keyintMax = options.keyintMax;
   cfg.extraParams = options.x265Params;
   bool fullRange = dec->color_range == AVCOL_RANGE_JPEG;
   FrameConverter::Normalize(dec->pix_fmt, &fullRange);
@@ -123,7 +156,7 @@ void Transcoder::Impl::Open() {
   // RGB sources are converted with swscale's default (BT.601) matrix, so say so in the VUI.
   cfg.matrix = rgb ? AVCOL_SPC_SMPTE170M : CodePoint(dec->colorspace);
   cfg.fullRange = fullRange && !rgb;
-  encoder = std::make_unique<X265Encoder>(cfg);
+  OpenEncoder(cfg);
   converter = std::make_unique<FrameConverter>(cfg.width, cfg.height, cfg.bitDepth, cfg.fullRange);
 
   mux = std::make_unique<Mp4Muxer>(outputPath);
@@ -145,6 +178,8 @@ void Transcoder::Impl::Open() {
 
   result.width = cfg.width;
   result.height = cfg.height;
+  result.sourceWidth = dec->width;
+  result.sourceHeight = dec->height;
   result.fpsNum = fps.num;
   result.fpsDen = fps.den;
   result.bitDepth = options.bitDepth;
@@ -152,6 +187,19 @@ void Transcoder::Impl::Open() {
   std::error_code ec;
   const auto size = std::filesystem::file_size(inputPath, ec);
   result.inputBytes = ec ? 0 : static_cast<int64_t>(size);
+}
+
+void Transcoder::Impl::OpenEncoder(X265Config cfg) {
+  encoder = std::make_unique<X265Encoder>(cfg);
+  // DICOM's HEVC transfer syntaxes stop at level 5.1 (4096x2160 at 60 fps). x265 picks the lowest level its
+  // settings allow; many reference frames (x265Params) can push a 4K picture past 5.1, so ask for 5.1 and let
+  // x265 trim the references to fit (it then also holds the level's VBV limits), unless the caller chose a level.
+  if (encoder->Level() > kLevel51 && FitsLevel51(cfg.width, cfg.height, AVRational{cfg.fpsNum, cfg.fpsDen}) &&
+      cfg.extraParams.find("level-idc") == std::string::npos) {
+    cfg.extraParams += (cfg.extraParams.empty() ? "" : ":") + std::string("level-idc=5.1");
+    encoder.reset();
+    encoder = std::make_unique<X265Encoder>(cfg);
+  }
 }
 
 void Transcoder::Impl::OpenAudio() {
@@ -189,9 +237,51 @@ void Transcoder::Impl::OpenAudio() {
   }
 }
 
-void Transcoder::Impl::EncodeFrame(AVFrame* source) {
-  int64_t pts = source->best_effort_timestamp;
-  if (pts != AV_NOPTS_VALUE) pts = av_rescale_q(pts - offset, sourceTb, encodeTb);
+void Transcoder::Impl::TakeDecoded(AVFrame* decoded) {
+  int64_t pts = decoded->best_effort_timestamp;
+  if (pts != AV_NOPTS_VALUE) pts -= offset;
+  if (plan.chain.empty()) {
+    EncodeFrame(decoded, pts == AV_NOPTS_VALUE ? pts : av_rescale_q(pts, sourceTb, encodeTb));
+    return;
+  }
+  if (!filter) OpenFilter(decoded);
+  // Filters need increasing timestamps too.
+  if (pts == AV_NOPTS_VALUE || (lastPushed != AV_NOPTS_VALUE && pts <= lastPushed)) {
+    pts = lastPushed == AV_NOPTS_VALUE ? 0 : lastPushed + filterPeriod;
+    ++retimed;
+  }
+  lastPushed = pts;
+  lastPushedDuration = decoded->pkt_duration > 0 ? decoded->pkt_duration : filterPeriod;
+  if (decoded->interlaced_frame) ++interlacedFrames;
+  decoded->pts = pts;
+  filter->Push(decoded);
+  PullFiltered();
+}
+
+void Transcoder::Impl::OpenFilter(const AVFrame* first) {
+  VideoFilterInput v;
+  v.width = first->width;
+  v.height = first->height;
+  v.format = static_cast<AVPixelFormat>(first->format);
+  v.timeBase = sourceTb;
+  v.sar = first->sample_aspect_ratio;
+  v.frameRate = NominalFrameRate(in->video());
+  filter = std::make_unique<VideoFilter>(plan.chain, v, options.threads);
+}
+
+void Transcoder::Impl::PullFiltered() {
+  while (filter->Pull(filtered.get())) {
+    ++framesFiltered;
+    // The fps filter fills a gap by sending the frame it holds again: the same picture buffer. `previous` keeps its
+    // reference, so the memory cannot have been reused for another picture.
+    if (previous->data[0] && filtered->data[0] == previous->data[0]) ++result.framesDuplicated;
+    EncodeFrame(filtered.get(), av_rescale_q(filtered->pts, filter->outputTimeBase(), encodeTb));
+    av_frame_unref(previous.get());
+    av_frame_move_ref(previous.get(), filtered.get());
+  }
+}
+
+void Transcoder::Impl::EncodeFrame(const AVFrame* source, int64_t pts) {
   // x265 derives decode timestamps from the input order, so input timestamps must strictly increase.
   if (pts == AV_NOPTS_VALUE || (lastPts != AV_NOPTS_VALUE && pts <= lastPts)) {
     pts = lastPts == AV_NOPTS_VALUE ? 0 : lastPts + frameDuration;
@@ -200,6 +290,7 @@ void Transcoder::Impl::EncodeFrame(AVFrame* source) {
   if (firstPts == AV_NOPTS_VALUE) firstPts = pts;
   lastPts = pts;
   const AVFrame* picture = converter->Convert(source);
+  ++framesEncoded;
   EncodedPictureInfo pic;
   if (encoder->Encode(picture, pts, encoded.get(), &pic)) WriteVideo(pic);
 }
@@ -218,7 +309,7 @@ void Transcoder::Impl::WriteVideo(const EncodedPictureInfo& pic) {
 
 void Transcoder::Impl::DrainDecoder() {
   while (decoder->Receive(frame.get())) {
-    EncodeFrame(frame.get());
+    TakeDecoded(frame.get());
     av_frame_unref(frame.get());
   }
 }
@@ -226,14 +317,21 @@ void Transcoder::Impl::DrainDecoder() {
 void Transcoder::Impl::Finish() {
   decoder->Send(nullptr);
   DrainDecoder();
+  if (filter) {
+    // The end of the last frame, so a constant-rate grid is filled to the source's end, not to its last start.
+    filter->Close(lastPushed + lastPushedDuration);
+    PullFiltered();
+    av_frame_unref(previous.get());
+  }
   CheckNotTruncated(*in, videoPackets);
   result.framesIn = decoder->frames();
   if (result.framesIn == 0) throw CodecError("no decodable video frame in " + inputPath);
+  if (filter) result.framesDropped = result.framesIn + result.framesDuplicated - framesFiltered;
   EncodedPictureInfo pic;
   while (encoder->Encode(nullptr, 0, encoded.get(), &pic)) WriteVideo(pic);
-  if (result.framesOut != result.framesIn)
+  if (result.framesOut != framesEncoded)
     throw CodecError("x265 returned " + std::to_string(result.framesOut) + " pictures for " +
-                     std::to_string(result.framesIn) + " given");
+                     std::to_string(framesEncoded) + " given");
   for (auto& a : audio) a->Finish();
   mux->Finish();
 
@@ -250,13 +348,31 @@ void Transcoder::Impl::Finish() {
   result.outputBytes = ec ? 0 : static_cast<int64_t>(size);
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   result.encodeFps = seconds > 0 ? static_cast<double>(result.framesOut) / seconds : 0;
-  std::string note = converter->Notes();
-  if (retimed > 0)
-    note += (note.empty() ? "" : "; ") + std::to_string(retimed) +
-            " pictures had no increasing timestamp and were placed one frame period after the previous";
-  if (info.interlaced) note += (note.empty() ? "" : "; ") + std::string("interlaced source encoded as frames");
-  result.videoNote = note;
+  result.deinterlaced = interlacedFrames > 0 && plan.deinterlace;
+  result.videoNote = VideoNote();
   finished = true;
+}
+
+std::string Transcoder::Impl::VideoNote() const {
+  std::string note = converter->Notes();
+  auto add = [&note](const std::string& s) { note += (note.empty() ? "" : "; ") + s; };
+  for (const std::string& n : plan.notes) add(n);
+  if (plan.deinterlace)
+    add(interlacedFrames > 0
+            ? "deinterlaced " + std::to_string(interlacedFrames) + " interlaced frames (bwdif, one frame per frame)"
+            : std::string("source declared interlaced, but no frame was: nothing deinterlaced"));
+  else if (info.interlaced)
+    add("interlaced source encoded as frames");
+  if (plan.constantRate) {
+    add("variable frame rate (" + scan.evidence + ") placed on a constant " + std::to_string(plan.rate.num) +
+        (plan.rate.den == 1 ? "" : "/" + std::to_string(plan.rate.den)) +
+        " fps grid: " + std::to_string(result.framesDuplicated) + " frames repeated, " +
+        std::to_string(result.framesDropped) + " dropped");
+  }
+  if (retimed > 0)
+    add(std::to_string(retimed) +
+        " pictures had no increasing timestamp and were placed one frame period after the previous");
+  return note;
 }
 
 Transcoder::Transcoder(const std::string& inputPath, const std::string& outputMp4Path, const TranscodeOptions& options)

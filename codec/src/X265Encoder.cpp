@@ -1,5 +1,6 @@
 #include "X265Encoder.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -38,6 +39,30 @@ void ParseList(const x265_api* api, x265_param* p, const std::string& list) {
 }
 
 }  // namespace
+
+int HevcLevelFromHeaders(const std::vector<uint8_t>& d) {
+  // SPS RBSP: 2-byte NAL header, 1 byte (vps id, max sub-layers, nesting), then profile_tier_level: 1 byte profile,
+  // 4 bytes compatibility flags, 6 bytes constraint flags, general_level_idc. Emulation prevention bytes
+  // (00 00 03) can occur inside the flags, so they are removed while reading.
+  constexpr size_t kLevelAt = 14;
+  for (size_t i = 0; i + 3 < d.size(); ++i) {
+    if (!(d[i] == 0 && d[i + 1] == 0 && d[i + 2] == 1)) continue;
+    const size_t nal = i + 3;
+    if (((d[nal] >> 1) & 0x3f) != 33) continue;  // not an SPS
+    std::vector<uint8_t> rbsp;
+    int zeros = 0;
+    for (size_t j = nal; j < d.size() && rbsp.size() <= kLevelAt; ++j) {
+      if (zeros >= 2 && d[j] == 3) {
+        zeros = 0;
+        continue;
+      }
+      zeros = d[j] == 0 ? zeros + 1 : 0;
+      rbsp.push_back(d[j]);
+    }
+    return rbsp.size() > kLevelAt ? rbsp[kLevelAt] : 0;
+  }
+  return 0;
+}
 
 X265Encoder::X265Encoder(const X265Config& c)
     : api_(x265_api_get(c.bitDepth)),
@@ -93,6 +118,12 @@ X265Encoder::X265Encoder(const X265Config& c)
     p->vui.transferCharacteristics = c.transfer;
     p->vui.matrixCoeffs = c.matrix;
   }
+  if (c.keyintMax > 0) {
+    // Closed GOPs: every keyframe is an IDR with no leading pictures, so a segmenter can cut at any of them.
+    p->keyframeMax = c.keyintMax;
+    p->keyframeMin = std::min(p->keyframeMin, c.keyintMax);
+    p->bOpenGOP = 0;
+  }
   ParseList(api_, p, c.extraParams);
   const char* profile = c.bitDepth == 8 ? "main" : c.bitDepth == 10 ? "main10" : "main12";
   if (api_->param_apply_profile(p, profile) < 0)
@@ -111,6 +142,7 @@ X265Encoder::X265Encoder(const X265Config& c)
   if (api_->encoder_headers(encoder_.get(), &nals, &count) < 0) throw CodecError("x265 could not write headers");
   for (uint32_t i = 0; i < count; ++i)
     headers_.insert(headers_.end(), nals[i].payload, nals[i].payload + nals[i].sizeBytes);
+  level_ = HevcLevelFromHeaders(headers_);
 
   // The parameters the encoder actually runs with (frame threads etc. are resolved at open).
   std::unique_ptr<x265_param, X265ParamDeleter> actual(api_->param_alloc(), X265ParamDeleter{api_});

@@ -27,6 +27,7 @@ struct X265Config {
   double crf = 22;
   int threads = 0;
   bool measureQuality = true;
+  int keyintMax = 0;        // > 0: keyframe at least every keyintMax frames, closed GOPs (every keyframe an IDR)
   std::string extraParams;  // "k=v:k=v"
   // Colour description for the VUI (ISO/IEC 23091-2 code points, as FFmpeg's enums); 2 = unspecified.
   int colorPrimaries = 2;
@@ -76,6 +77,8 @@ class X265Encoder {
   double GlobalPsnr() const;
   double GlobalSsim() const;
   const std::string& Settings() const { return settings_; }
+  // general_level_idc the encoder declares in its SPS (30 x level: 153 = 5.1), 0 if unreadable.
+  int Level() const { return level_; }
 
  private:
   const x265_api* api_;
@@ -87,6 +90,10 @@ class X265Encoder {
   std::unique_ptr<x265_picture, X265PictureDeleter> picOut_;
   std::vector<uint8_t> headers_;
   std::string settings_;
+  int level_ = 0;
 };
+
+// general_level_idc of the first SPS in Annex-B HEVC headers; 0 when there is none.
+int HevcLevelFromHeaders(const std::vector<uint8_t>& annexB);
 
 }  // namespace va::codec::detail

@@ -18,10 +18,15 @@ struct StreamInfo {
   int height = 0;
   int fpsNum = 0;  // average (or nominal) frame rate
   int fpsDen = 1;
+  // Timestamps do not follow one frame period (dropped or jittered frames, soft telecine). Found from the spacing
+  // of the presentation times in the first seconds and, where the container counts its frames, from that count
+  // against duration x nominal rate. DICOM has a single Frame Time, so such video needs a transcode.
+  bool variableFrameRate = false;
   int64_t frameCount = 0;  // from the container when known, else estimated from duration * fps
   double durationSec = 0;
   int bitDepth = 8;
-  std::string pixelFormat;  // e.g. "yuv420p"
+  std::string pixelFormat;   // e.g. "yuv420p"
+  std::string chromaFormat;  // "420", "422", "444" (also RGB), "400" (grey); rarer ones as "411", "440", "410"
   bool interlaced = false;
   int audioStreams = 0;
   std::string audioCodec;  // first audio stream, empty when none

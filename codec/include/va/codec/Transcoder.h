@@ -21,6 +21,17 @@ struct TranscodeOptions {
                                 // (x265 3.5 measures only at log level "info": a few lines on stderr per run)
   std::string x265Params;       // extra "key=value:key=value" passed to x265_param_parse
   bool strictDecode = true;     // a decoder error or a concealed (damaged) source picture fails the transcode
+  // Pictures larger than this are scaled down to fit, aspect ratio kept, to even sizes (7680x4320 within
+  // 3840x2160 -> 3840x2160). 0 = no limit.
+  int maxWidth = 0;
+  int maxHeight = 0;
+  // A region of the decoded picture, taken before any scaling: e.g. one view of a side-by-side or top-bottom stereo
+  // frame. width 0 = the whole picture. Must lie inside the picture.
+  struct CropRect {
+    int x = 0, y = 0, width = 0, height = 0;
+  } crop;
+  bool deinterlace = true;  // interlaced sources are deinterlaced (bwdif, one frame out per frame in)
+  int keyintMax = 0;        // at most this many frames between keyframes, closed GOPs; 0 = x265 default
 };
 
 struct TranscodeResult {
@@ -45,6 +56,13 @@ struct TranscodeResult {
   double encodeFps = 0;         // frames per wall-clock second for the whole pipeline
   std::string encoderSettings;  // "x265 3.5 preset=fast crf=22 profile=main ..."
   std::string videoNote;        // what was done to the pictures besides encoding (e.g. padding); "" if nothing
+  int sourceWidth = 0;          // decoded picture size, before crop and scaling
+  int sourceHeight = 0;
+  bool deinterlaced = false;
+  // A variable frame rate source is put on a constant rate grid (DICOM has one Frame Time): frames repeated to
+  // fill a gap or dropped when two fall into one slot. framesOut = framesIn + framesDuplicated - framesDropped.
+  int64_t framesDuplicated = 0;
+  int64_t framesDropped = 0;
 };
 
 class Transcoder {
