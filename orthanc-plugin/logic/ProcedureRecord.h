@@ -31,16 +31,16 @@ struct ProcedureRecord {
   std::string studyDescription;  // LO
   std::string studyInstanceUid;  // UI, "" = the archive makes one (or the worklist gives one)
   std::string procedureCodeValue, procedureCodeScheme, procedureCodeMeaning;  // Procedure Code Sequence item
-  std::string operatorName;      // PN (Operators' Name)
-  std::string organisation;      // LO (Institution Name)
-  std::string manufacturer, modelName, deviceSerialNumber;  // LO
-  std::string recordingStartUtc;  // DT, YYYYMMDDHHMMSS[.FFFFFF]+0000
+  std::string operatorName;                                                   // PN (Operators' Name)
+  std::string organisation;                                                   // LO (Institution Name)
+  std::string manufacturer, modelName, deviceSerialNumber;                    // LO
+  std::string recordingStartUtc;                                              // DT, YYYYMMDDHHMMSS[.FFFFFF]+0000
   VideoKind videoKind = VideoKind::Endoscopic;
   StereoLayout stereo = StereoLayout::None;
   std::string sha256;  // optional whole-file SHA-256 (lowercase hex) the recorder computed; checked at completion
 };
 
-const char* ToString(VideoKind kind);        // "endoscopic", ...
-const char* ToString(StereoLayout layout);   // "none", "side-by-side", "top-bottom"
+const char* ToString(VideoKind kind);       // "endoscopic", ...
+const char* ToString(StereoLayout layout);  // "none", "side-by-side", "top-bottom"
 
 }  // namespace va::plugin
