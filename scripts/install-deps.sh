@@ -7,11 +7,18 @@ packages=(
   # Orthanc, its SDK and the DICOMweb plugin
   orthanc orthanc-dev orthanc-dicomweb
   # libraries
-  libdcmtk-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libx265-dev
+  libdcmtk-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libx265-dev
   libboost-dev libssl-dev libsqlite3-dev libjsoncpp-dev libgtest-dev libgmock-dev
   # real tools the tests drive
-  dcmtk ffmpeg dicom3tools python3-pydicom curl iproute2 util-linux time procps
+  dcmtk ffmpeg dicom3tools python3-pydicom curl iproute2 util-linux time procps bc
+  # the tus gateway (config/nginx-tus.conf.in)
+  nginx-light
 )
+# Node.js runs the off-the-shelf JavaScript clients of the tests; keep an existing installation (e.g. NodeSource's,
+# which bundles npm and conflicts with Debian's npm package).
+if ! command -v npm >/dev/null 2>&1; then
+  packages+=(nodejs npm)
+fi
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,3 +29,12 @@ if ((${#missing[@]})); then
   # The orthanc package starts a system service; keep it from grabbing ports during the install where possible.
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
+
+# Debian's nginx package may start a system service on port 80; the archive's tests start their own instances.
+if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+  systemctl disable --now nginx >/dev/null 2>&1 || true
+fi
+
+# The JavaScript clients (tus-js-client), pinned by package-lock.json.
+here=$(cd "$(dirname "$0")/.." && pwd)
+(cd "$here/tests/integration/js" && npm ci --no-audit --no-fund --loglevel=error)

@@ -46,6 +46,47 @@ void Read(const Json::Value& s, const char* key, T& out, T min, T max) {
   out = integral ? static_cast<T>(v.asInt()) : static_cast<T>(v.asDouble());
 }
 
+void ReadUploads(const Json::Value& u, UploadSettings& out) {
+  static const std::set<std::string> known = {"Enable",
+                                              "MaxSizeGigabytes",
+                                              "ExpirationHours",
+                                              "SegmentMaxMinutes",
+                                              "SegmentMaxMegabytes",
+                                              "KeyframeIntervalSeconds",
+                                              "KeepOriginals",
+                                              "WorklistsFolder",
+                                              "WorklistScp",
+                                              "StowWaitSeconds"};
+  for (const auto& name : u.getMemberNames()) {
+    if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive.Uploads." + name);
+  }
+  Read(u, "Enable", out.enable);
+  double gigabytes = static_cast<double>(out.maxSize) / (1LL << 30);
+  Read(u, "MaxSizeGigabytes", gigabytes, 0.001, 16384.0);
+  out.maxSize = static_cast<int64_t>(gigabytes * (1LL << 30));
+  Read(u, "ExpirationHours", out.expirationHours, 0.001, 24 * 365.0);
+  Read(u, "SegmentMaxMinutes", out.segmentMaxMinutes, 0.05, 24 * 60.0);
+  int megabytes = static_cast<int>(out.segmentMaxBytes >> 20);
+  // One H.264 / MPEG-2 stream must fit one fragment (< 4 GiB), and Orthanc parses an instance in memory.
+  Read(u, "SegmentMaxMegabytes", megabytes, 1, 3900);
+  out.segmentMaxBytes = static_cast<int64_t>(megabytes) << 20;
+  Read(u, "KeyframeIntervalSeconds", out.keyframeIntervalSeconds, 1, 10);
+  Read(u, "KeepOriginals", out.keepOriginals);
+  Read(u, "WorklistsFolder", out.worklistsFolder);
+  Read(u, "StowWaitSeconds", out.stowWaitSeconds, 0, 3600);
+  if (u.isMember("WorklistScp")) {
+    const Json::Value& w = u["WorklistScp"];
+    // Same shape as an entry of Orthanc's DicomModalities: [ "AET", "host", port ].
+    if (!w.isArray() || w.size() != 3 || !w[0].isString() || !w[1].isString() || !w[2].isInt() || w[2].asInt() < 1 ||
+        w[2].asInt() > 65535) {
+      throw std::runtime_error("configuration: VideoArchive.Uploads.WorklistScp must be [ \"AET\", \"host\", port ]");
+    }
+    out.worklistAet = w[0].asString();
+    out.worklistHost = w[1].asString();
+    out.worklistPort = w[2].asInt();
+  }
+}
+
 }  // namespace
 
 Configuration ParseConfiguration(const Json::Value& root) {
@@ -56,11 +97,23 @@ Configuration ParseConfiguration(const Json::Value& root) {
   c.workDirectory = c.storageDirectory + "/video-archive";
 
   const Json::Value& s = Section(root, "VideoArchive");
-  static const std::set<std::string> known = {
-      "Enable",         "AutoArchive",       "WorkDirectory",      "Preset",         "Crf",
-      "BitDepth",       "ReencodeHevc",      "KeepAudio",          "EncoderThreads", "QualityGate",
-      "DeleteOriginal", "SeriesDescription", "SeriesNumberOffset", "MaxAttempts",    "FramesPerStep",
-      "JobPriority"};
+  static const std::set<std::string> known = {"Enable",
+                                              "AutoArchive",
+                                              "WorkDirectory",
+                                              "Preset",
+                                              "Crf",
+                                              "BitDepth",
+                                              "ReencodeHevc",
+                                              "KeepAudio",
+                                              "EncoderThreads",
+                                              "QualityGate",
+                                              "DeleteOriginal",
+                                              "SeriesDescription",
+                                              "SeriesNumberOffset",
+                                              "MaxAttempts",
+                                              "FramesPerStep",
+                                              "JobPriority",
+                                              "Uploads"};
   for (const auto& name : s.getMemberNames()) {
     // A typo in a medical archive's configuration must not silently fall back to a default.
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive." + name);
@@ -97,6 +150,7 @@ Configuration ParseConfiguration(const Json::Value& root) {
   Read(s, "MaxAttempts", c.maxAttempts, 1, 100);
   Read(s, "FramesPerStep", c.framesPerStep, 1, 100000);
   Read(s, "JobPriority", c.jobPriority, -1000, 1000);
+  if (s.isMember("Uploads")) ReadUploads(Section(s, "Uploads"), c.uploads);
   return c;
 }
 
@@ -119,6 +173,21 @@ Json::Value Configuration::ToJson() const {
   v["MaxAttempts"] = maxAttempts;
   v["FramesPerStep"] = framesPerStep;
   v["JobPriority"] = jobPriority;
+  Json::Value& u = v["Uploads"];
+  u["Enable"] = uploads.enable;
+  u["MaxSizeGigabytes"] = static_cast<double>(uploads.maxSize) / (1LL << 30);
+  u["ExpirationHours"] = uploads.expirationHours;
+  u["SegmentMaxMinutes"] = uploads.segmentMaxMinutes;
+  u["SegmentMaxMegabytes"] = static_cast<Json::Int64>(uploads.segmentMaxBytes >> 20);
+  u["KeyframeIntervalSeconds"] = uploads.keyframeIntervalSeconds;
+  u["KeepOriginals"] = uploads.keepOriginals;
+  u["WorklistsFolder"] = uploads.worklistsFolder;
+  u["StowWaitSeconds"] = uploads.stowWaitSeconds;
+  if (!uploads.worklistHost.empty()) {
+    u["WorklistScp"].append(uploads.worklistAet);
+    u["WorklistScp"].append(uploads.worklistHost);
+    u["WorklistScp"].append(uploads.worklistPort);
+  }
   return v;
 }
 

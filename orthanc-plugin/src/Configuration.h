@@ -3,6 +3,7 @@
 
 #include <json/json.h>
 
+#include <cstdint>
 #include <string>
 
 namespace va::plugin {
@@ -10,6 +11,23 @@ namespace va::plugin {
 struct QualityGate {
   double minPsnrY = 38.0;  // dB, mean PSNR-Y of the encoded frames against the decoded source (README: why)
   double minSsim = 0.96;   // mean SSIM
+};
+
+// Recorder uploads (tus and STOW-RS with bulkdata): limits, segmenting, worklist lookup.
+struct UploadSettings {
+  bool enable = true;
+  int64_t maxSize = 256LL << 30;        // bytes one upload may announce
+  double expirationHours = 24;          // an unfinished upload untouched this long is deleted
+  double segmentMaxMinutes = 20;        // a longer recording is split into instances of at most this duration
+  int64_t segmentMaxBytes = 1LL << 30;  // ... and at most this size (cut at keyframes)
+  int keyframeIntervalSeconds = 2;      // keyframe spacing of transcoded recordings (bounds segment cut precision)
+  bool keepOriginals = false;           // keep the untouched uploaded file beside its DICOM instances
+  std::string worklistsFolder;          // *.wl files (ModalityWorklists plugin folder); "" = none
+  std::string worklistHost;             // a remote worklist SCP queried by C-FIND; "" = none
+  int worklistPort = 104;
+  std::string worklistAet;  // its called AE title
+  std::string worklistCallingAet = "VIDEOARCHIVE";
+  int stowWaitSeconds = 600;  // a STOW-RS request waits this long for its instances before answering 202
 };
 
 struct Configuration {
@@ -29,6 +47,7 @@ struct Configuration {
   int maxAttempts = 3;            // a task whose runs crashed the process this often fails visibly
   int framesPerStep = 25;         // frames per job step (progress granularity, pause latency)
   int jobPriority = 0;
+  UploadSettings uploads;
   std::string storageDirectory;  // Orthanc's StorageDirectory, for reading attachments without a copy
 
   Json::Value ToJson() const;

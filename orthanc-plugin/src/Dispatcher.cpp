@@ -1,8 +1,10 @@
 #include "Dispatcher.h"
 
 #include <chrono>
+#include <ctime>
 
 #include "ArchiveJob.h"
+#include "IngestJob.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
 
@@ -76,8 +78,31 @@ void Dispatcher::Run() {
           LogError("cannot submit the archive job of " + task.sourceId + ": " + e.what());
         }
       }
+      if (state->uploads) SubmitUploads(state);
     } catch (const std::exception& e) {
       LogError(std::string("dispatcher: ") + e.what());
+    }
+  }
+}
+
+void Dispatcher::SubmitUploads(const std::shared_ptr<PluginState>& state) {
+  for (const auto& id : state->uploads->ExpireDue(static_cast<int64_t>(std::time(nullptr)))) {
+    LogWarning("upload " + id + " expired unfinished; its bytes were deleted");
+  }
+  for (const auto& upload : state->uploads->PendingIngest()) {
+    const std::string key = IngestKey(upload.id);
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      if (stopping_) return;
+      if (!submitted_.insert(key).second) continue;
+    }
+    try {
+      const std::string jobId = SubmitIngestJob(state, upload.id);
+      LogInfo("upload " + upload.id + " queued for ingest as job " + jobId);
+    } catch (const std::exception& e) {
+      std::lock_guard<std::mutex> lock(mutex_);
+      submitted_.erase(key);
+      LogError("cannot submit the ingest job of upload " + upload.id + ": " + e.what());
     }
   }
 }

@@ -1,5 +1,5 @@
-// Turns pending catalog tasks into Orthanc jobs, from its own thread, so that the stored-instance callback only
-// records work. Each task has at most one job in this process.
+// Turns pending catalog tasks and complete uploads into Orthanc jobs (and deletes expired uploads), from its own
+// thread, so that the stored-instance callback only records work. Each task has at most one job in this process.
 #pragma once
 
 #include <condition_variable>
@@ -24,6 +24,7 @@ class Dispatcher {
 
  private:
   void Run();
+  void SubmitUploads(const std::shared_ptr<PluginState>& state);
   std::weak_ptr<PluginState> state_;
   std::mutex mutex_;
   std::condition_variable wake_;

@@ -10,6 +10,8 @@
 #include "PluginState.h"
 #include "RestRoutes.h"
 #include "StoredInstance.h"
+#include "StowRoutes.h"
+#include "TusRoutes.h"
 
 namespace {
 
@@ -49,10 +51,19 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     state->catalog = std::make_unique<va::archive::Catalog>(state->config.workDirectory + "/catalog.sqlite");
     const int rearmed = state->catalog->RecoverInterrupted(state->config.maxAttempts);
     if (rearmed > 0) LogWarning(std::to_string(rearmed) + " interrupted archive task(s) will resume");
+    if (state->config.uploads.enable) {
+      state->uploads = std::make_unique<va::archive::UploadStore>(state->config.workDirectory + "/uploads");
+      const int resumed = state->uploads->RecoverInterrupted(state->config.maxAttempts);
+      if (resumed > 0) LogWarning(std::to_string(resumed) + " interrupted upload ingest(s) will resume");
+    }
     state->dispatcher = std::make_unique<Dispatcher>(state);
     SetState(state);
 
     RegisterRestRoutes();
+    if (state->config.uploads.enable) {
+      RegisterTusRoutes();
+      RegisterStowRoutes();
+    }
     OrthancPluginRegisterOnStoredInstanceCallback(context, OnStoredInstance);
     OrthancPluginRegisterOnChangeCallback(context, OnChange);
     LogWarning("ready; work directory " + state->config.workDirectory + ", HEVC " +

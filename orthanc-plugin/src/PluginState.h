@@ -1,10 +1,11 @@
-// What the plugin owns while loaded: its configuration, the catalog and the job dispatcher.
+// What the plugin owns while loaded: its configuration, the catalog, the upload store and the job dispatcher.
 #pragma once
 
 #include <memory>
 
 #include "Configuration.h"
 #include "va/archive/Catalog.h"
+#include "va/archive/UploadStore.h"
 
 namespace va::plugin {
 
@@ -13,6 +14,7 @@ class Dispatcher;
 struct PluginState {
   Configuration config;
   std::unique_ptr<archive::Catalog> catalog;
+  std::unique_ptr<archive::UploadStore> uploads;  // recorder uploads staged on disk
   std::unique_ptr<Dispatcher> dispatcher;
 };
 

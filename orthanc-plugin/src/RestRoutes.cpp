@@ -1,9 +1,9 @@
 #include "RestRoutes.h"
 
-#include <cstring>
 #include <string>
 
 #include "Dispatcher.h"
+#include "HttpHelpers.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
 #include "SystemReport.h"
@@ -11,46 +11,6 @@
 namespace va::plugin {
 
 namespace {
-
-// A client error carrying its HTTP status and a reason.
-struct HttpError {
-  int status;
-  std::string reason;
-};
-
-void AnswerJson(OrthancPluginRestOutput* output, const Json::Value& value) {
-  const std::string body = WriteJson(value);
-  OrthancPluginAnswerBuffer(Context(), output, body.data(), static_cast<uint32_t>(body.size()), "application/json");
-}
-
-void AnswerError(OrthancPluginRestOutput* output, int status, const std::string& reason) {
-  Json::Value v;
-  v["HttpStatus"] = status;
-  v["Message"] = reason;
-  const std::string body = WriteJson(v);
-  OrthancPluginSendHttpStatus(Context(), output, static_cast<uint16_t>(status), body.data(),
-                              static_cast<uint32_t>(body.size()));
-}
-
-std::string GetArgument(const OrthancPluginHttpRequest* request, const char* key, const std::string& fallback) {
-  for (uint32_t i = 0; i < request->getCount; ++i) {
-    if (std::strcmp(request->getKeys[i], key) == 0) return request->getValues[i];
-  }
-  return fallback;
-}
-
-int GetIntArgument(const OrthancPluginHttpRequest* request, const char* key, int fallback, int min, int max) {
-  const std::string text = GetArgument(request, key, "");
-  if (text.empty()) return fallback;
-  try {
-    size_t used = 0;
-    const int value = std::stoi(text, &used);
-    if (used == text.size() && value >= min && value <= max) return value;
-  } catch (const std::exception&) {
-  }
-  throw HttpError{400, std::string("query parameter '") + key + "' must be an integer from " + std::to_string(min) +
-                           " to " + std::to_string(max)};
-}
 
 Json::Value TaskToJson(const archive::Task& t) {
   Json::Value v;

@@ -1,0 +1,79 @@
+// Adapts Orthanc's chunked REST callback (request bodies streamed piece by piece, never held whole) to C++ readers.
+#pragma once
+
+#include <orthanc/OrthancCPlugin.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "HttpHelpers.h"
+
+namespace va::plugin {
+
+// One request with a body. Errors thrown by AddChunk stop the transfer; errors thrown by Execute are answered
+// with their status and reason.
+class RequestReader {
+ public:
+  virtual ~RequestReader() = default;
+  virtual void AddChunk(const void* data, size_t size) = 0;
+  virtual void Execute(OrthancPluginRestOutput* output) = 0;
+};
+
+// A request refused before its body was read: Orthanc has no way to answer before the body is consumed, so a small
+// body is read and dropped and the refusal answered properly; past a bound the transfer is cut (the client then
+// sees Orthanc's own 400 and our reason in the log).
+class RefusedRequest : public RequestReader {
+ public:
+  explicit RefusedRequest(HttpError error) : error_(std::move(error)) {}
+  void AddChunk(const void* data, size_t size) override;
+  void Execute(OrthancPluginRestOutput* output) override;
+
+ private:
+  HttpError error_;
+  size_t dropped_ = 0;
+};
+
+using ReaderFactory = std::unique_ptr<RequestReader> (*)(const std::string& url,
+                                                         const OrthancPluginHttpRequest* request);
+using SimpleHandler = void (*)(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request);
+
+namespace detail {
+OrthancPluginErrorCode AddChunk(OrthancPluginServerChunkedRequestReader* reader, const void* data, uint32_t size);
+OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* reader, OrthancPluginRestOutput* output);
+void Finalize(OrthancPluginServerChunkedRequestReader* reader);
+OrthancPluginErrorCode MakeReader(ReaderFactory factory, OrthancPluginServerChunkedRequestReader** reader,
+                                  const char* url, const OrthancPluginHttpRequest* request);
+OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput* output,
+                                  const OrthancPluginHttpRequest* request);
+
+template <ReaderFactory factory>
+OrthancPluginErrorCode Factory(OrthancPluginServerChunkedRequestReader** reader, const char* url,
+                               const OrthancPluginHttpRequest* request) {
+  return MakeReader(factory, reader, url, request);
+}
+template <SimpleHandler handler>
+OrthancPluginErrorCode Handler(OrthancPluginRestOutput* output, const char*, const OrthancPluginHttpRequest* request) {
+  return RunHandler(handler, output, request);
+}
+}  // namespace detail
+
+// Registers a route whose POST and PUT bodies stream through readers made by the factories (nullptr = method not
+// allowed), and whose GET and DELETE are plain handlers (nullptr = not allowed). Handlers and readers may throw
+// HttpError (answered with its status and reason) or any std::exception (500).
+template <SimpleHandler get, ReaderFactory post, SimpleHandler del, ReaderFactory put>
+void RegisterChunkedRoute(OrthancPluginContext* context, const char* pathRegex) {
+  OrthancPluginRestCallback getCallback = nullptr;
+  OrthancPluginRestCallback deleteCallback = nullptr;
+  OrthancPluginServerChunkedRequestReaderFactory postFactory = nullptr;
+  OrthancPluginServerChunkedRequestReaderFactory putFactory = nullptr;
+  if constexpr (get != nullptr) getCallback = detail::Handler<get>;
+  if constexpr (del != nullptr) deleteCallback = detail::Handler<del>;
+  if constexpr (post != nullptr) postFactory = detail::Factory<post>;
+  if constexpr (put != nullptr) putFactory = detail::Factory<put>;
+  OrthancPluginRegisterChunkedRestCallback(context, pathRegex, getCallback, postFactory, deleteCallback, putFactory,
+                                           detail::AddChunk, detail::Execute, detail::Finalize);
+}
+
+}  // namespace va::plugin

@@ -1,0 +1,63 @@
+#include "HttpHelpers.h"
+
+#include <cstring>
+
+#include "OrthancApi.h"
+
+namespace va::plugin {
+
+void AnswerJson(OrthancPluginRestOutput* output, const Json::Value& value, const char* mime) {
+  const std::string body = WriteJson(value);
+  OrthancPluginAnswerBuffer(Context(), output, body.data(), static_cast<uint32_t>(body.size()), mime);
+}
+
+void AnswerJsonStatus(OrthancPluginRestOutput* output, int status, const Json::Value& value) {
+  if (status == 200) {
+    AnswerJson(output, value);
+    return;
+  }
+  const std::string body = WriteJson(value);
+  SetHeader(output, "Content-Type", "application/json");
+  OrthancPluginSendHttpStatus(Context(), output, static_cast<uint16_t>(status), body.data(),
+                              static_cast<uint32_t>(body.size()));
+}
+
+void AnswerError(OrthancPluginRestOutput* output, int status, const std::string& reason) {
+  Json::Value v;
+  v["HttpStatus"] = status;
+  v["Message"] = reason;
+  AnswerJsonStatus(output, status, v);
+}
+
+void SetHeader(OrthancPluginRestOutput* output, const char* name, const std::string& value) {
+  OrthancPluginSetHttpHeader(Context(), output, name, value.c_str());
+}
+
+std::string GetArgument(const OrthancPluginHttpRequest* request, const char* key, const std::string& fallback) {
+  for (uint32_t i = 0; i < request->getCount; ++i) {
+    if (std::strcmp(request->getKeys[i], key) == 0) return request->getValues[i];
+  }
+  return fallback;
+}
+
+int GetIntArgument(const OrthancPluginHttpRequest* request, const char* key, int fallback, int min, int max) {
+  const std::string text = GetArgument(request, key, "");
+  if (text.empty()) return fallback;
+  try {
+    size_t used = 0;
+    const int value = std::stoi(text, &used);
+    if (used == text.size() && value >= min && value <= max) return value;
+  } catch (const std::exception&) {
+  }
+  throw HttpError{400, std::string("query parameter '") + key + "' must be an integer from " + std::to_string(min) +
+                           " to " + std::to_string(max)};
+}
+
+std::string GetHeader(const OrthancPluginHttpRequest* request, const char* lowercaseName) {
+  for (uint32_t i = 0; i < request->headersCount; ++i) {
+    if (std::strcmp(request->headersKeys[i], lowercaseName) == 0) return request->headersValues[i];
+  }
+  return "";
+}
+
+}  // namespace va::plugin

@@ -1,0 +1,27 @@
+// Small helpers every REST route of ours shares: errors with a status and a reason, JSON answers, request fields.
+#pragma once
+
+#include <json/json.h>
+#include <orthanc/OrthancCPlugin.h>
+
+#include <string>
+
+namespace va::plugin {
+
+// A client error carrying its HTTP status and a reason; the routes answer it as JSON {HttpStatus, Message}.
+struct HttpError {
+  int status;
+  std::string reason;
+};
+
+void AnswerJson(OrthancPluginRestOutput* output, const Json::Value& value, const char* mime = "application/json");
+void AnswerJsonStatus(OrthancPluginRestOutput* output, int status, const Json::Value& value);
+void AnswerError(OrthancPluginRestOutput* output, int status, const std::string& reason);
+void SetHeader(OrthancPluginRestOutput* output, const char* name, const std::string& value);
+
+std::string GetArgument(const OrthancPluginHttpRequest* request, const char* key, const std::string& fallback);
+int GetIntArgument(const OrthancPluginHttpRequest* request, const char* key, int fallback, int min, int max);
+// Header value ("" when absent); Orthanc gives header names in lower case.
+std::string GetHeader(const OrthancPluginHttpRequest* request, const char* lowercaseName);
+
+}  // namespace va::plugin
