@@ -1,6 +1,7 @@
 #include "ChunkedRoute.h"
 
 #include "OrthancApi.h"
+#include "UploadErrors.h"
 #include "va/archive/UploadStore.h"
 
 namespace va::plugin {
@@ -14,16 +15,22 @@ RequestReader* AsReader(OrthancPluginServerChunkedRequestReader* reader) {
   return reinterpret_cast<RequestReader*>(reader);
 }
 
+// What the reason of an error raised while a body arrives reads as over HTTP.
+HttpError AsHttpError() {
+  try {
+    throw;
+  } catch (const HttpError& e) {
+    return e;
+  } catch (const archive::UploadError& e) {
+    return ToHttpError(e);
+  } catch (const std::exception& e) {
+    return HttpError{500, e.what()};
+  } catch (...) {
+    return HttpError{500, "unexpected error"};
+  }
+}
+
 }  // namespace
-
-void RefusedRequest::AddChunk(const void*, size_t size) {
-  dropped_ += size;
-  if (dropped_ > kMaxDroppedBody) throw error_;
-}
-
-void RefusedRequest::Execute(OrthancPluginRestOutput*) {
-  throw error_;
-}
 
 namespace detail {
 
@@ -42,30 +49,30 @@ OrthancPluginErrorCode MakeReader(ReaderFactory factory, OrthancPluginServerChun
 }
 
 OrthancPluginErrorCode AddChunk(OrthancPluginServerChunkedRequestReader* reader, const void* data, uint32_t size) {
-  try {
-    AsReader(reader)->AddChunk(data, size);
-    return OrthancPluginErrorCode_Success;
-  } catch (const HttpError& e) {
-    LogWarning("request refused while its body arrived: " + e.reason);
-    return e.status == 507 ? OrthancPluginErrorCode_FullStorage : OrthancPluginErrorCode_BadRequest;
-  } catch (const archive::UploadError& e) {
-    LogWarning(std::string("request refused while its body arrived: ") + e.what());
-    return e.kind() == archive::UploadError::Kind::NoSpace ? OrthancPluginErrorCode_FullStorage
-                                                           : OrthancPluginErrorCode_BadRequest;
-  } catch (const std::exception& e) {
-    LogError(std::string("request failed while its body arrived: ") + e.what());
-    return OrthancPluginErrorCode_InternalError;
+  RequestReader* r = AsReader(reader);
+  if (r->failure) {
+    r->dropped += size;
+    if (r->dropped <= kMaxDroppedBody) return OrthancPluginErrorCode_Success;
+    LogWarning("request refused, its body cut after " + std::to_string(r->dropped >> 20) +
+               " MiB: " + r->failure->reason);
+    return r->failure->status == 507 ? OrthancPluginErrorCode_FullStorage : OrthancPluginErrorCode_BadRequest;
   }
+  try {
+    r->AddChunk(data, size);
+  } catch (...) {
+    r->failure = AsHttpError();
+  }
+  return OrthancPluginErrorCode_Success;
 }
 
 OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* reader, OrthancPluginRestOutput* output) {
+  RequestReader* r = AsReader(reader);
   try {
-    AsReader(reader)->Execute(output);
-  } catch (const HttpError& e) {
-    AnswerError(output, e.status, e.reason);
-  } catch (const std::exception& e) {
-    AnswerError(output, 500, e.what());
+    if (!r->failure) r->Execute(output);
+  } catch (...) {
+    r->failure = AsHttpError();
   }
+  if (r->failure) AnswerError(output, r->failure->status, r->failure->reason);
   return OrthancPluginErrorCode_Success;
 }
 

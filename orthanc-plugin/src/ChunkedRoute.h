@@ -6,33 +6,33 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "HttpHelpers.h"
 
 namespace va::plugin {
 
-// One request with a body. Errors thrown by AddChunk stop the transfer; errors thrown by Execute are answered
-// with their status and reason.
+// One request with a body. An error thrown by AddChunk or Execute is answered with its status and reason. Orthanc
+// cannot answer before the body is consumed, so after an error the rest of a body is read and dropped, up to a
+// bound past which the transfer is cut (the client then sees Orthanc's own 400, and our reason is in the log).
 class RequestReader {
  public:
   virtual ~RequestReader() = default;
   virtual void AddChunk(const void* data, size_t size) = 0;
   virtual void Execute(OrthancPluginRestOutput* output) = 0;
+
+  // Used by the route adapter.
+  std::optional<HttpError> failure;
+  size_t dropped = 0;
 };
 
-// A request refused before its body was read: Orthanc has no way to answer before the body is consumed, so a small
-// body is read and dropped and the refusal answered properly; past a bound the transfer is cut (the client then
-// sees Orthanc's own 400 and our reason in the log).
+// A request refused before its body was read.
 class RefusedRequest : public RequestReader {
  public:
-  explicit RefusedRequest(HttpError error) : error_(std::move(error)) {}
-  void AddChunk(const void* data, size_t size) override;
-  void Execute(OrthancPluginRestOutput* output) override;
-
- private:
-  HttpError error_;
-  size_t dropped_ = 0;
+  explicit RefusedRequest(HttpError error) { failure = std::move(error); }
+  void AddChunk(const void*, size_t) override {}
+  void Execute(OrthancPluginRestOutput*) override {}
 };
 
 using ReaderFactory = std::unique_ptr<RequestReader> (*)(const std::string& url,

@@ -4,12 +4,17 @@
 #include <json/json.h>
 #include <orthanc/OrthancCPlugin.h>
 
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 namespace va::plugin {
 
 // A client error carrying its HTTP status and a reason; the routes answer it as JSON {HttpStatus, Message}.
-struct HttpError {
+// A std::exception, so that code in between (parsers calling our handlers) passes it through unchanged.
+struct HttpError : std::runtime_error {
+  HttpError(int status_, std::string reason_)
+      : std::runtime_error(reason_), status(status_), reason(std::move(reason_)) {}
   int status;
   std::string reason;
 };

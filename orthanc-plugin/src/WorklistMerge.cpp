@@ -1,6 +1,5 @@
 #include "WorklistMerge.h"
 
-#include <algorithm>
 #include <cctype>
 #include <vector>
 
@@ -13,11 +12,26 @@ namespace va::plugin {
 namespace {
 
 // Person names compare without case, surrounding spaces or trailing empty components ("DOE^JANE^^" = "doe^jane").
-std::string NormalizeName(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::toupper(c); });
-  while (!name.empty() && (name.back() == '^' || name.back() == ' ')) name.pop_back();
-  const auto first = name.find_first_not_of(' ');
-  return first == std::string::npos ? std::string() : name.substr(first);
+// Case folding covers ASCII and the Latin-1 letters (U+00C0-U+00DE, as UTF-8 C3 80-9E), the names European
+// recorders and worklists disagree on most ("MÜLLER" = "müller"); other scripts compare exactly.
+std::string NormalizeName(const std::string& name) {
+  std::string out;
+  out.reserve(name.size());
+  for (size_t i = 0; i < name.size(); ++i) {
+    const auto c = static_cast<unsigned char>(name[i]);
+    if (c == 0xC3 && i + 1 < name.size()) {
+      auto next = static_cast<unsigned char>(name[i + 1]);
+      if (next >= 0x80 && next <= 0x9E && next != 0x97) next += 0x20;  // 0x97 is the multiplication sign
+      out.push_back(static_cast<char>(c));
+      out.push_back(static_cast<char>(next));
+      ++i;
+    } else {
+      out.push_back(static_cast<char>(std::tolower(c)));
+    }
+  }
+  while (!out.empty() && (out.back() == '^' || out.back() == ' ')) out.pop_back();
+  const auto first = out.find_first_not_of(' ');
+  return first == std::string::npos ? std::string() : out.substr(first);
 }
 
 // Takes the worklist's value when the upload has none; refuses a different one.

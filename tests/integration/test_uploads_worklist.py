@@ -19,6 +19,7 @@ WORKLIST_DUMP = """
 (0010,0040) CS [M]
 (0020,000d) UI [{study}]
 (0032,1060) LO [Knee arthroscopy]
+(0040,1001) SH [RP{accession}]
 (0032,1064) SQ (Sequence with explicit length #=1)
   (fffe,e000) na (Item with explicit length #=3)
     (0008,0100) SH [80632005]
@@ -27,10 +28,14 @@ WORKLIST_DUMP = """
   (fffe,e00d) na (ItemDelimitationItem for re-encoding)
 (fffe,e0dd) na (SequenceDelimitationItem for re-encoding)
 (0040,0100) SQ (Sequence with explicit length #=1)
-  (fffe,e000) na (Item with explicit length #=3)
+  (fffe,e000) na (Item with explicit length #=7)
     (0008,0060) CS [ES]
     (0040,0001) AE [VIDEOARCHIVE]
     (0040,0002) DA [20261127]
+    (0040,0003) TM [0800]
+    (0040,0006) PN [SMITH^ANNA]
+    (0040,0007) LO [Knee arthroscopy]
+    (0040,0009) SH [SPS{accession}]
   (fffe,e00d) na (ItemDelimitationItem for re-encoding)
 (fffe,e0dd) na (SequenceDelimitationItem for re-encoding)
 """
@@ -46,8 +51,10 @@ def write_worklist(folder, accession, pid, name, study):
 
 def unrecorded(**overrides):
     """An upload that names only the accession number: the worklist has to say who the patient is."""
-    return record(patientId=None, patientName=None, patientBirthDate=None, patientSex=None,
-                  studyDescription=None, procedureCode=None, **overrides)
+    fields = dict(patientId=None, patientName=None, patientBirthDate=None, patientSex=None, studyDescription=None,
+                  procedureCode=None)
+    fields.update(overrides)
+    return record(**fields)
 
 
 class WorklistFolder(unittest.TestCase):
