@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs what is needed, builds, and runs Orthanc with the video archive and DICOMweb plugins on the embedded
-# default (SQLite index + storage in ./data). Ctrl-C stops it. Environment: DATA_DIR, HTTP_PORT, DICOM_PORT, AET.
+# default (SQLite index + storage in ./data), with the nginx tus gateway. Ctrl-C stops both.
+# Environment: DATA_DIR, HTTP_PORT, DICOM_PORT, AET, TUS_PORT.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 bash scripts/install-deps.sh
 bash scripts/build.sh
 data=${DATA_DIR:-$root/data}
-http=${HTTP_PORT:-8042} dicom=${DICOM_PORT:-4242} aet=${AET:-VIDEOARCHIVE}
+http=${HTTP_PORT:-8042} dicom=${DICOM_PORT:-4242} aet=${AET:-VIDEOARCHIVE} tus=${TUS_PORT:-8043}
 mkdir -p "$data"
 config="$data/orthanc.json"
 if [ ! -f "$config" ]; then
@@ -24,7 +25,13 @@ cat <<INFO
  Medical video archive (Orthanc + video-archive + DICOMweb)
  DICOM : AE title $aet, port $dicom   (e.g. storescu -aec $aet -R -xn localhost $dicom video.dcm)
  HTTP  : http://localhost:$http/       (REST, /jobs, /video-archive/system, /dicom-web/)
+ tus   : http://localhost:$tus/video-archive/uploads   (nginx gateway for standard tus clients)
  Data  : $data   (configuration: $config)
 ------------------------------------------------------------------
 INFO
-exec Orthanc "$config"
+# The tus gateway: nginx maps HEAD/PATCH/OPTIONS onto the methods Orthanc knows (config/nginx-tus.conf.in).
+bash scripts/make-nginx-config.sh "$data/nginx" "$tus" "127.0.0.1:$http" "$data/nginx.conf"
+nginx -c "$data/nginx.conf" -g 'daemon off;' &
+gateway=$!
+trap 'kill $gateway 2>/dev/null || true' EXIT
+Orthanc "$config"

@@ -97,16 +97,11 @@ void SyncDirectory(const std::string& dir) {
 
 const char* ToString(UploadState state) {
   switch (state) {
-    case UploadState::Receiving:
-      return "Receiving";
-    case UploadState::Complete:
-      return "Complete";
-    case UploadState::Ingesting:
-      return "Ingesting";
-    case UploadState::Done:
-      return "Done";
-    case UploadState::Failed:
-      return "Failed";
+    case UploadState::Receiving: return "Receiving";
+    case UploadState::Complete: return "Complete";
+    case UploadState::Ingesting: return "Ingesting";
+    case UploadState::Done: return "Done";
+    case UploadState::Failed: return "Failed";
   }
   return "Failed";
 }
@@ -170,11 +165,11 @@ std::string UploadStore::Create(const std::string& kind, int64_t length, const s
   std::error_code ec;
   const auto space = std::filesystem::space(directory_, ec);
   if (!ec && static_cast<int64_t>(space.available) < length + kSpaceMargin) {
-    throw UploadError(UploadError::Kind::NoSpace,
-                      "the staging disk has " + std::to_string(space.available >> 20) + " MiB free; this upload needs " +
-                          std::to_string((length + kSpaceMargin) >> 20) + " MiB");
+    throw UploadError(UploadError::Kind::NoSpace, "the staging disk has " + std::to_string(space.available >> 20) +
+                                                      " MiB free; this upload needs " +
+                                                      std::to_string((length + kSpaceMargin) >> 20) + " MiB");
   }
-  const std::string id = NewId();
+  std::string id = NewId();
   const std::string path = DataPath(id);
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL, 0600);
   if (fd < 0) throw UploadError(UploadError::Kind::Io, Errno("cannot create " + path));
@@ -207,7 +202,7 @@ std::string UploadStore::Adopt(const std::string& kind, const std::string& stage
   std::error_code ec;
   const auto size = static_cast<int64_t>(std::filesystem::file_size(stagedPath, ec));
   if (ec) throw UploadError(UploadError::Kind::Io, "cannot read the staged file " + stagedPath + ": " + ec.message());
-  const std::string id = NewId();
+  std::string id = NewId();
   std::filesystem::rename(stagedPath, DataPath(id), ec);
   if (ec) throw UploadError(UploadError::Kind::Io, "cannot move the staged file into the store: " + ec.message());
   SyncDirectory(directory_);
@@ -255,9 +250,9 @@ std::unique_ptr<UploadStore::Appender> UploadStore::BeginAppend(const std::strin
                                                                 int64_t checkpointBytes) {
   const Upload u = Read(id);
   if (u.state != UploadState::Receiving) {
-    throw UploadError(UploadError::Kind::NotReceiving,
-                      "upload " + id + " already has all its " + std::to_string(u.length) + " bytes (state " +
-                          ToString(u.state) + ")");
+    throw UploadError(UploadError::Kind::NotReceiving, "upload " + id + " already has all its " +
+                                                           std::to_string(u.length) + " bytes (state " +
+                                                           ToString(u.state) + ")");
   }
   if (clientOffset != u.offset) {
     throw UploadError(UploadError::Kind::OffsetConflict, "Upload-Offset " + std::to_string(clientOffset) +
@@ -397,9 +392,9 @@ int64_t UploadStore::Appender::Commit(const std::string& expectedSha256) {
 
 std::vector<Upload> UploadStore::PendingIngest() const {
   std::lock_guard<std::mutex> lock(mutex_);
-  Statement s(db_, (std::string("SELECT ") + kColumns +
-                    " FROM uploads WHERE state = 'Complete' ORDER BY created_at LIMIT 1000")
-                       .c_str());
+  Statement s(
+      db_, (std::string("SELECT ") + kColumns + " FROM uploads WHERE state = 'Complete' ORDER BY created_at LIMIT 1000")
+               .c_str());
   std::vector<Upload> out;
   while (s.Step()) out.push_back(ReadRow(s));
   return out;

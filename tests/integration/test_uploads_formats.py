@@ -6,7 +6,7 @@ import pydicom
 
 import media
 from orthanc_server import OrthancServer
-from uploads import raw_upload, record, wait_upload
+from uploads import raw_upload, record, sha256_file, wait_upload
 
 
 def synthetic(out, *args):
@@ -19,7 +19,7 @@ class UploadFormats(unittest.TestCase):
     def setUpClass(cls):
         # Short segments so that a 40 s recording is "long"; ultrafast keeps CI quick.
         cls.orthanc = OrthancServer({"Preset": "ultrafast", "AutoArchive": False,
-                                     "Uploads": {"SegmentMaxMinutes": 0.25}}, name="formats").start()
+                                     "Uploads": {"SegmentMaxMinutes": 0.25, "KeepOriginals": True}}, name="formats").start()
 
     @classmethod
     def tearDownClass(cls):
@@ -117,6 +117,10 @@ class UploadFormats(unittest.TestCase):
         video = media.video_stream(probe)
         self.assertEqual(video["pix_fmt"], "yuv420p10le")
         self.assertLessEqual(int(video["level"]), 153)
+        # KeepOriginals: the untouched 8K 4:2:2 12-bit file is kept, byte for byte.
+        original = u["Result"]["Original"]
+        self.assertEqual(original["SHA256"], sha256_file(src))
+        self.assertEqual(sha256_file(original["Path"]), sha256_file(src))
 
 
 if __name__ == "__main__":

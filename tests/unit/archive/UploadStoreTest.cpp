@@ -1,5 +1,3 @@
-#include "va/archive/UploadStore.h"
-
 #include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,6 +7,7 @@
 #include <iterator>
 
 #include "va/archive/Sha256.h"
+#include "va/archive/UploadStore.h"
 
 namespace va::archive {
 namespace {

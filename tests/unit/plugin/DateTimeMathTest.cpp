@@ -1,6 +1,6 @@
-#include "DateTimeMath.h"
-
 #include <gtest/gtest.h>
+
+#include "DateTimeMath.h"
 
 namespace va::plugin {
 namespace {

@@ -44,17 +44,17 @@ struct Upload {
   std::string id;
   std::string kind;  // "tus" or "stow"
   int64_t length = 0;
-  int64_t offset = 0;  // durable bytes
-  std::string rawMetadata;   // as the client sent it (tus Upload-Metadata), returned on status requests
-  std::string recordJson;    // the validated procedure record, in the host's JSON form
+  int64_t offset = 0;       // durable bytes
+  std::string rawMetadata;  // as the client sent it (tus Upload-Metadata), returned on status requests
+  std::string recordJson;   // the validated procedure record, in the host's JSON form
   UploadState state = UploadState::Receiving;
-  int attempts = 0;          // ingest runs started
+  int attempts = 0;  // ingest runs started
   std::string jobId;
-  std::string reason;        // failure reason
-  std::string resultJson;    // what the ingest made
+  std::string reason;      // failure reason
+  std::string resultJson;  // what the ingest made
   int64_t createdAt = 0;
   int64_t updatedAt = 0;
-  int64_t expiresAt = 0;     // an upload still Receiving at this time is deleted
+  int64_t expiresAt = 0;  // an upload still Receiving at this time is deleted
 };
 
 class UploadStore {
@@ -120,11 +120,11 @@ class UploadStore {
                                         int64_t extendExpiryTo, int64_t checkpointBytes = 16 << 20);
 
   // Ingest bookkeeping.
-  std::vector<Upload> PendingIngest() const;  // Complete, oldest first
+  std::vector<Upload> PendingIngest() const;                            // Complete, oldest first
   bool MarkIngesting(const std::string& id, const std::string& jobId);  // Complete -> Ingesting, attempts + 1
   void MarkIngested(const std::string& id, const std::string& resultJson);
   void MarkFailed(const std::string& id, const std::string& reason);
-  bool Requeue(const std::string& id);  // Failed -> Complete (data file still there)
+  bool Requeue(const std::string& id);      // Failed -> Complete (data file still there)
   int RecoverInterrupted(int maxAttempts);  // Ingesting -> Complete (or Failed past maxAttempts)
   void SetRecordJson(const std::string& id, const std::string& recordJson);
 
