@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Recorder upload throughput and Orthanc's memory during a large upload.
 #
-# Ours: one tus PATCH (sent as PUT, see README) of a SIZE_MB file with curl straight to Orthanc with this plugin,
-# and the same through the nginx tus gateway. Anchor: a plain HTTP upload of the same bytes over the same loopback,
-# received by nginx and written to a file on the same disk (client_body_in_file_only). Each case runs REPEAT times,
-# alternating order; the best time is kept. Also samples Orthanc's RSS every 50 ms during our direct upload and
-# prints the peak above the RSS it had at idle just before (goal: under 200 MB for a 2 GB upload).
+# Ours, three ways: one tus PATCH (sent as PUT, see README) of a SIZE_MB file with curl straight to Orthanc with
+# Transfer-Encoding: chunked; the same PATCH through the nginx tus gateway; and the off-the-shelf tus-js-client through
+# the gateway with 64 MiB chunks (Content-Length requests, which Orthanc holds whole in memory one at a time).
+# Anchor: a plain HTTP upload of the same bytes over the same loopback, received by nginx and written to a file on
+# the same disk (client_body_in_file_only). Each case runs REPEAT times, alternating order; the best time is kept.
+# Orthanc's RSS is sampled every 50 ms during each of our uploads; the peak above the RSS it had at idle before the
+# first upload is printed (goal: under 200 MB for a 2 GB upload).
 #
 # Everything runs inside a private network namespace (unshare --net), so nothing listens outside.
 # Environment (defaults in brackets): SIZE_MB [2048]  REPEAT [2]  WORK [/tmp/va-bench-upload]
@@ -76,15 +78,33 @@ now() { date +%s.%N; }
 
 rss_kb() { awk '/VmRSS/{print $2}' "/proc/$orthanc_pid/status"; }
 
-ours() {  # $1 = base URL; prints seconds
-  local location t0 t1
+# Runs one of our uploads ($1 = base URL, $2 = method), sampling Orthanc's RSS; prints "seconds peak_kb".
+ours() {
+  local location t0 t1 sampler
   location=$(create "$1")
   [[ -n "$location" ]] || { echo "creation failed" >&2; tail -20 "$WORK/orthanc.log" >&2; exit 1; }
+  (while kill -0 "$orthanc_pid" 2>/dev/null; do rss_kb; sleep 0.05; done) >"$WORK/rss.txt" &
+  sampler=$!
   t0=$(now)
-  curl -sf -o /dev/null -T "$input" -X "$2" -H 'Tus-Resumable: 1.0.0' \
+  curl -sf -o /dev/null -T "$input" -X "$2" -H 'Transfer-Encoding: chunked' -H 'Tus-Resumable: 1.0.0' \
     -H 'Content-Type: application/offset+octet-stream' -H 'Upload-Offset: 0' "$1$location"
   t1=$(now)
-  echo "$t1 - $t0" | bc -l
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  echo "$(echo "$t1 - $t0" | bc -l) $(sort -n "$WORK/rss.txt" | tail -1)"
+}
+tus_client() {
+  local t0 t1 sampler
+  (while kill -0 "$orthanc_pid" 2>/dev/null; do rss_kb; sleep 0.05; done) >"$WORK/rss.txt" &
+  sampler=$!
+  t0=$(now)
+  node "$repo/tests/integration/js/tus-upload.cjs" http://127.0.0.1:8080/video-archive/uploads "$input" \
+    '{"patientId":"BENCH","patientName":"BENCH^UPLOAD","organisation":"Bench","manufacturer":"Bench","model":"tus-js-client","recordingStart":"2026-11-27T00:00:00Z","videoKind":"endoscopic"}' \
+    --chunk $((64 << 20)) | tail -1 | grep -q '"done"' || { echo "tus-js-client failed" >&2; exit 1; }
+  t1=$(now)
+  kill "$sampler" 2>/dev/null || true
+  wait "$sampler" 2>/dev/null || true
+  echo "$(echo "$t1 - $t0" | bc -l) $(sort -n "$WORK/rss.txt" | tail -1)"
 }
 anchor() {
   local t0 t1
@@ -94,32 +114,28 @@ anchor() {
   echo "$t1 - $t0" | bc -l
 }
 best() { printf '%s\n' "$@" | sort -g | head -1; }
+peak() { printf '%s\n' "$@" | sort -n | tail -1; }
 
 idle_kb=$(rss_kb)
-peak_kb=$idle_kb
-direct=() gateway=() plain=()
+direct=() gateway=() client=() plain=() peaks_d=() peaks_g=() peaks_c=()
 for i in $(seq "$REPEAT"); do
   if ((i % 2)); then plain+=("$(anchor)"); fi
-  # Sample RSS while our direct upload runs.
-  (while kill -0 "$orthanc_pid" 2>/dev/null; do rss_kb; sleep 0.05; done) >"$WORK/rss.txt" &
-  sampler=$!
-  direct+=("$(ours http://127.0.0.1:8042 PUT)")
-  kill "$sampler" 2>/dev/null || true
-  wait "$sampler" 2>/dev/null || true
-  run_peak=$(sort -n "$WORK/rss.txt" | tail -1)
-  ((run_peak > peak_kb)) && peak_kb=$run_peak
-  gateway+=("$(ours http://127.0.0.1:8080 PATCH)")
+  read -r t p <<<"$(ours http://127.0.0.1:8042 PUT)"; direct+=("$t"); peaks_d+=("$p")
+  read -r t p <<<"$(ours http://127.0.0.1:8080 PATCH)"; gateway+=("$t"); peaks_g+=("$p")
+  read -r t p <<<"$(tus_client)"; client+=("$t"); peaks_c+=("$p")
   if ! ((i % 2)); then plain+=("$(anchor)"); fi
 done
 
-d=$(best "${direct[@]}") g=$(best "${gateway[@]}") p=$(best "${plain[@]}")
+d=$(best "${direct[@]}") g=$(best "${gateway[@]}") c=$(best "${client[@]}") p=$(best "${plain[@]}")
 mbps() { echo "scale=1; $bytes / 1048576 / $1" | bc -l; }
+above() { echo $((($1 - idle_kb) >> 10)); }
 echo
-echo "input: $bytes bytes; best of $REPEAT runs each"
-printf 'plain HTTP upload to nginx (anchor): %6.2f s  %7s MB/s\n' "$p" "$(mbps "$p")"
-printf 'tus PATCH straight to Orthanc:       %6.2f s  %7s MB/s  ratio %.2f\n' "$d" "$(mbps "$d")" \
-  "$(echo "$p / $d" | bc -l)"
-printf 'tus PATCH through the nginx gateway: %6.2f s  %7s MB/s  ratio %.2f\n' "$g" "$(mbps "$g")" \
-  "$(echo "$p / $g" | bc -l)"
-printf 'Orthanc RSS: idle %d MB, peak during the direct upload %d MB, above idle %d MB (goal < 200)\n' \
-  $((idle_kb >> 10)) $((peak_kb >> 10)) $(((peak_kb - idle_kb) >> 10))
+echo "input: $bytes bytes; best of $REPEAT runs each; Orthanc idle RSS $((idle_kb >> 10)) MB"
+printf 'plain HTTP upload to nginx (anchor):        %6.2f s  %7s MB/s\n' "$p" "$(mbps "$p")"
+printf 'tus PATCH (chunked) straight to Orthanc:    %6.2f s  %7s MB/s  ratio %.2f  peak RSS +%d MB\n' "$d" \
+  "$(mbps "$d")" "$(echo "$p / $d" | bc -l)" "$(above "$(peak "${peaks_d[@]}")")"
+printf 'tus PATCH (chunked) through the gateway:    %6.2f s  %7s MB/s  ratio %.2f  peak RSS +%d MB\n' "$g" \
+  "$(mbps "$g")" "$(echo "$p / $g" | bc -l)" "$(above "$(peak "${peaks_g[@]}")")"
+printf 'tus-js-client, 64 MiB chunks, via gateway:  %6.2f s  %7s MB/s  ratio %.2f  peak RSS +%d MB\n' "$c" \
+  "$(mbps "$c")" "$(echo "$p / $c" | bc -l)" "$(above "$(peak "${peaks_c[@]}")")"
+echo "(ratio = anchor time / our time: 1.0 means as fast as a plain upload to disk; goal for RSS: +200 MB at most)"

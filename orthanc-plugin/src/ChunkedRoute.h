@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "HttpHelpers.h"
@@ -34,6 +35,17 @@ class RefusedRequest : public RequestReader {
   void AddChunk(const void*, size_t) override {}
   void Execute(OrthancPluginRestOutput*) override {}
 };
+
+// Orthanc reads a body that has a Content-Length whole into memory before handing it over (only a body sent with
+// Transfer-Encoding: chunked streams). A factory throws this to refuse such a body before Orthanc reads it; the
+// client gets 413 with the message registered by RegisterChunkedRouteErrors.
+class BodyNotStreamed : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+// Declares the plugin's error code for BodyNotStreamed; call once at initialisation. limitMegabytes goes into the
+// message clients read.
+void RegisterChunkedRouteErrors(OrthancPluginContext* context, int limitMegabytes);
 
 using ReaderFactory = std::unique_ptr<RequestReader> (*)(const std::string& url,
                                                          const OrthancPluginHttpRequest* request);

@@ -56,7 +56,8 @@ void ReadUploads(const Json::Value& u, UploadSettings& out) {
                                               "KeepOriginals",
                                               "WorklistsFolder",
                                               "WorklistScp",
-                                              "StowWaitSeconds"};
+                                              "StowWaitSeconds",
+                                              "MaxBufferedRequestMegabytes"};
   for (const auto& name : u.getMemberNames()) {
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive.Uploads." + name);
   }
@@ -74,6 +75,7 @@ void ReadUploads(const Json::Value& u, UploadSettings& out) {
   Read(u, "KeepOriginals", out.keepOriginals);
   Read(u, "WorklistsFolder", out.worklistsFolder);
   Read(u, "StowWaitSeconds", out.stowWaitSeconds, 0, 3600);
+  Read(u, "MaxBufferedRequestMegabytes", out.maxBufferedRequestMegabytes, 1, 2048);
   if (u.isMember("WorklistScp")) {
     const Json::Value& w = u["WorklistScp"];
     // Same shape as an entry of Orthanc's DicomModalities: [ "AET", "host", port ].
@@ -183,6 +185,7 @@ Json::Value Configuration::ToJson() const {
   u["KeepOriginals"] = uploads.keepOriginals;
   u["WorklistsFolder"] = uploads.worklistsFolder;
   u["StowWaitSeconds"] = uploads.stowWaitSeconds;
+  u["MaxBufferedRequestMegabytes"] = uploads.maxBufferedRequestMegabytes;
   if (!uploads.worklistHost.empty()) {
     u["WorklistScp"].append(uploads.worklistAet);
     u["WorklistScp"].append(uploads.worklistHost);

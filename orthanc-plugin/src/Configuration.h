@@ -27,7 +27,8 @@ struct UploadSettings {
   int worklistPort = 104;
   std::string worklistAet;  // its called AE title
   std::string worklistCallingAet = "VIDEOARCHIVE";
-  int stowWaitSeconds = 600;  // a STOW-RS request waits this long for its instances before answering 202
+  int stowWaitSeconds = 600;
+  int maxBufferedRequestMegabytes = 64;  // larger request bodies must come with Transfer-Encoding: chunked  // a STOW-RS request waits this long for its instances before answering 202
 };
 
 struct Configuration {

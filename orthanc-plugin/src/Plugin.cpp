@@ -4,6 +4,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "ChunkedRoute.h"
 #include "Configuration.h"
 #include "Dispatcher.h"
 #include "OrthancApi.h"
@@ -61,6 +62,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
 
     RegisterRestRoutes();
     if (state->config.uploads.enable) {
+      RegisterChunkedRouteErrors(context, state->config.uploads.maxBufferedRequestMegabytes);
       RegisterTusRoutes();
       RegisterStowRoutes();
     }

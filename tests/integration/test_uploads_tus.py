@@ -234,12 +234,38 @@ class TusUploads(unittest.TestCase):
 
 
 
-class TusExpiry(unittest.TestCase):
+class TusLimits(unittest.TestCase):
     def setUp(self):
-        self.orthanc = OrthancServer({"Uploads": {"ExpirationHours": 0.002}}, name="tus-expiry").start()
+        self.orthanc = OrthancServer({"Uploads": {"ExpirationHours": 0.002, "MaxBufferedRequestMegabytes": 1}},
+                                     name="tus-limits").start()
 
     def tearDown(self):
         self.orthanc.stop()
+
+    def test_a_large_body_must_stream_and_is_refused_before_orthanc_buffers_it(self):
+        body = os.urandom(3 << 20)
+        location = self.orthanc.request("POST", ROOT, raw=True, headers={
+            "Tus-Resumable": "1.0.0", "Upload-Length": str(len(body)),
+            "Upload-Metadata": upload_metadata(record())})[1]["Location"]
+        path = os.path.join(self.orthanc.dir, "body.bin")
+        with open(path, "wb") as f:
+            f.write(body)
+        url = f"http://127.0.0.1:{HTTP_PORT}{location}"
+        common = ["-H", "Tus-Resumable: 1.0.0", "-H", "Content-Type: application/offset+octet-stream",
+                  "-H", "Upload-Offset: 0"]
+        # With Content-Length, Orthanc would read 3 MiB into memory first: refused unread, with the reason.
+        out = subprocess.run(["curl", "-s", "-w", "\n%{http_code}", "-X", "PUT", "--data-binary", "@" + path,
+                              *common, url], capture_output=True, text=True, timeout=60).stdout
+        text, status = out.rsplit("\n", 1)
+        self.assertEqual(status, "413", text)
+        self.assertIn("Transfer-Encoding: chunked", text)
+        self.assertEqual(self.orthanc.get(location)["Offset"], 0)
+        # The same bytes streamed with Transfer-Encoding: chunked are taken.
+        out = subprocess.run(["curl", "-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-T", path,
+                              "-H", "Transfer-Encoding: chunked", *common, url],
+                             capture_output=True, text=True, timeout=60).stdout
+        self.assertEqual(out, "204")
+        self.assertEqual(self.orthanc.get(location)["Offset"], len(body))
 
     def test_an_abandoned_upload_expires_and_its_bytes_are_deleted(self):
         location = self.orthanc.request("POST", ROOT, raw=True, headers={

@@ -82,3 +82,39 @@ TEST(ConfigurationTest, MistakesNameTheOption) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ConfigurationTest, UploadsDefaultsAndOptions) {
+  const Configuration d = ParseConfiguration(Parse("{}"));
+  EXPECT_TRUE(d.uploads.enable);
+  EXPECT_EQ(d.uploads.segmentMaxBytes, int64_t{1} << 30);
+  EXPECT_DOUBLE_EQ(d.uploads.segmentMaxMinutes, 20);
+  EXPECT_EQ(d.uploads.maxBufferedRequestMegabytes, 64);
+  EXPECT_TRUE(d.uploads.worklistHost.empty());
+
+  const Configuration c = ParseConfiguration(Parse(R"({"VideoArchive": {"Uploads": {
+      "SegmentMaxMinutes": 0.5, "SegmentMaxMegabytes": 100, "ExpirationHours": 0.5, "KeepOriginals": true,
+      "WorklistsFolder": "/wl", "WorklistScp": ["RIS", "ris.example.org", 1104], "MaxSizeGigabytes": 2}}})"));
+  EXPECT_DOUBLE_EQ(c.uploads.segmentMaxMinutes, 0.5);
+  EXPECT_EQ(c.uploads.segmentMaxBytes, int64_t{100} << 20);
+  EXPECT_DOUBLE_EQ(c.uploads.expirationHours, 0.5);
+  EXPECT_TRUE(c.uploads.keepOriginals);
+  EXPECT_EQ(c.uploads.worklistsFolder, "/wl");
+  EXPECT_EQ(c.uploads.worklistAet, "RIS");
+  EXPECT_EQ(c.uploads.worklistHost, "ris.example.org");
+  EXPECT_EQ(c.uploads.worklistPort, 1104);
+  EXPECT_EQ(c.uploads.maxSize, int64_t{2} << 30);
+  EXPECT_EQ(c.ToJson()["Uploads"]["WorklistScp"][2].asInt(), 1104);
+}
+
+TEST(ConfigurationTest, UploadsErrorsNameTheOption) {
+  EXPECT_NE(ErrorOf(R"({"VideoArchive": {"Uploads": {"SegmentMinutes": 5}}})").find("Uploads.SegmentMinutes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"VideoArchive": {"Uploads": {"SegmentMaxMegabytes": 5000}}})").find("SegmentMaxMegabytes"),
+            std::string::npos);
+  EXPECT_NE(ErrorOf(R"({"VideoArchive": {"Uploads": {"WorklistScp": ["RIS", 104]}}})").find("WorklistScp"),
+            std::string::npos);
+}
+
+}  // namespace

@@ -117,7 +117,7 @@ class UploadStore {
   // One append per upload at a time (Busy). The file is cut back to the durable offset first: bytes written after
   // the last checkpoint by a process that died are not trusted. extendExpiryTo > 0 moves the expiry.
   std::unique_ptr<Appender> BeginAppend(const std::string& id, int64_t clientOffset, bool checksummed,
-                                        int64_t extendExpiryTo, int64_t checkpointBytes = 16 << 20);
+                                        int64_t extendExpiryTo, int64_t checkpointBytes = 64 << 20);
 
   // Ingest bookkeeping.
   std::vector<Upload> PendingIngest() const;                            // Complete, oldest first
