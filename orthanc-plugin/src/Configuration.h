@@ -28,7 +28,8 @@ struct UploadSettings {
   std::string worklistAet;  // its called AE title
   std::string worklistCallingAet = "VIDEOARCHIVE";
   int stowWaitSeconds = 600;
-  int maxBufferedRequestMegabytes = 64;  // larger request bodies must come with Transfer-Encoding: chunked  // a STOW-RS request waits this long for its instances before answering 202
+  int maxBufferedRequestMegabytes = 64;  // larger request bodies must come with Transfer-Encoding: chunked  // a
+                                         // STOW-RS request waits this long for its instances before answering 202
 };
 
 struct Configuration {
