@@ -4,6 +4,7 @@
 
 #include <ctime>
 
+#include "SqliteDatabase.h"
 #include "SqliteStatement.h"
 
 namespace va::archive {
@@ -97,35 +98,11 @@ TaskState TaskStateFromString(const std::string& text) {
 }
 
 Catalog::Catalog(const std::string& path) {
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    const std::string reason = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    throw CatalogError("catalog: cannot open " + path + ": " + reason);
-  }
-  sqlite3_busy_timeout(db_, 10000);
-  try {
-    // WAL + FULL: a committed task survives power loss and kill -9; readers never block the writer.
-    Exec("PRAGMA journal_mode=WAL");
-    Exec("PRAGMA synchronous=FULL");
-    Exec(kSchema);
-  } catch (...) {
-    sqlite3_close(db_);
-    throw;
-  }
+  db_ = OpenDatabase(path, kSchema, "catalog");
 }
 
 Catalog::~Catalog() {
   sqlite3_close(db_);
-}
-
-void Catalog::Exec(const char* sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string reason = error ? error : "unknown error";
-    sqlite3_free(error);
-    throw CatalogError("catalog: " + reason);
-  }
 }
 
 bool Catalog::Enqueue(const std::string& sourceId, const std::string& sourceSopUid) {

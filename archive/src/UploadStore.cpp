@@ -10,6 +10,7 @@
 #include <ctime>
 #include <filesystem>
 
+#include "SqliteDatabase.h"
 #include "SqliteStatement.h"
 #include "va/archive/Sha256.h"
 
@@ -117,21 +118,7 @@ UploadState UploadStateFromString(const std::string& text) {
 UploadStore::UploadStore(const std::string& directory) : directory_(directory) {
   std::filesystem::create_directories(directory_);
   const std::string path = directory_ + "/uploads.sqlite";
-  if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                      nullptr) != SQLITE_OK) {
-    const std::string reason = db_ ? sqlite3_errmsg(db_) : "out of memory";
-    sqlite3_close(db_);
-    throw CatalogError("uploads: cannot open " + path + ": " + reason);
-  }
-  sqlite3_busy_timeout(db_, 10000);
-  try {
-    Exec("PRAGMA journal_mode=WAL");
-    Exec("PRAGMA synchronous=FULL");
-    Exec(kSchema);
-  } catch (...) {
-    sqlite3_close(db_);
-    throw;
-  }
+  db_ = OpenDatabase(path, kSchema, "uploads");
   // No request is in flight yet: staged STOW-RS bodies left here belong to requests that died with the process.
   for (const auto& entry : std::filesystem::directory_iterator(directory_)) {
     const std::string name = entry.path().filename().string();
@@ -144,15 +131,6 @@ UploadStore::UploadStore(const std::string& directory) : directory_(directory) {
 
 UploadStore::~UploadStore() {
   sqlite3_close(db_);
-}
-
-void UploadStore::Exec(const char* sql) const {
-  char* error = nullptr;
-  if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
-    const std::string reason = error ? error : "unknown error";
-    sqlite3_free(error);
-    throw CatalogError(std::string("uploads: ") + reason);
-  }
 }
 
 std::string UploadStore::DataPath(const std::string& id) const {

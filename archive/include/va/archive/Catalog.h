@@ -97,7 +97,6 @@ class Catalog {
   std::optional<DerivedLink> FindDerivedById(const std::string& derivedId) const;
 
  private:
-  void Exec(const char* sql) const;
   sqlite3* db_ = nullptr;
   mutable std::mutex mutex_;
 };

@@ -138,7 +138,6 @@ class UploadStore {
   void SetOffset(const std::string& id, int64_t offset, UploadState state);
   void EndAppend(const std::string& id);
   Upload Read(const std::string& id) const;  // throws NotFound
-  void Exec(const char* sql) const;
 
   std::string directory_;
   sqlite3* db_ = nullptr;
