@@ -111,20 +111,6 @@ void Finalize(OrthancPluginServerChunkedRequestReader* reader) {
   delete AsReader(reader);
 }
 
-OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput* output,
-                                  const OrthancPluginHttpRequest* request) {
-  try {
-    handler(output, request);
-  } catch (const HttpError& e) {
-    AnswerError(output, e.status, e.reason);
-  } catch (const OrthancCallError& e) {
-    AnswerError(output, e.HttpStatus(), e.what());
-  } catch (const std::exception& e) {
-    AnswerError(output, 500, e.what());
-  }
-  return OrthancPluginErrorCode_Success;
-}
-
 }  // namespace detail
 
 }  // namespace va::plugin

@@ -49,7 +49,6 @@ void RegisterChunkedRouteErrors(OrthancPluginContext* context, int limitMegabyte
 
 using ReaderFactory = std::unique_ptr<RequestReader> (*)(const std::string& url,
                                                          const OrthancPluginHttpRequest* request);
-using SimpleHandler = void (*)(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request);
 
 namespace detail {
 OrthancPluginErrorCode AddChunk(OrthancPluginServerChunkedRequestReader* reader, const void* data, uint32_t size);
@@ -57,8 +56,6 @@ OrthancPluginErrorCode Execute(OrthancPluginServerChunkedRequestReader* reader, 
 void Finalize(OrthancPluginServerChunkedRequestReader* reader);
 OrthancPluginErrorCode MakeReader(ReaderFactory factory, OrthancPluginServerChunkedRequestReader** reader,
                                   const char* url, const OrthancPluginHttpRequest* request);
-OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput* output,
-                                  const OrthancPluginHttpRequest* request);
 
 template <ReaderFactory factory>
 OrthancPluginErrorCode Factory(OrthancPluginServerChunkedRequestReader** reader, const char* url,

@@ -33,6 +33,20 @@ void SetHeader(OrthancPluginRestOutput* output, const char* name, const std::str
   OrthancPluginSetHttpHeader(Context(), output, name, value.c_str());
 }
 
+OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput* output,
+                                  const OrthancPluginHttpRequest* request) {
+  try {
+    handler(output, request);
+  } catch (const HttpError& e) {
+    AnswerError(output, e.status, e.reason);
+  } catch (const OrthancCallError& e) {
+    AnswerError(output, e.HttpStatus(), e.what());
+  } catch (const std::exception& e) {
+    AnswerError(output, 500, e.what());
+  }
+  return OrthancPluginErrorCode_Success;
+}
+
 std::string GetArgument(const OrthancPluginHttpRequest* request, const char* key, const std::string& fallback) {
   for (uint32_t i = 0; i < request->getCount; ++i) {
     if (std::strcmp(request->getKeys[i], key) == 0) return request->getValues[i];

@@ -24,6 +24,12 @@ void AnswerJsonStatus(OrthancPluginRestOutput* output, int status, const Json::V
 void AnswerError(OrthancPluginRestOutput* output, int status, const std::string& reason);
 void SetHeader(OrthancPluginRestOutput* output, const char* name, const std::string& value);
 
+// A plain route handler; RunHandler calls it and answers what it throws: HttpError with its status and reason, a
+// failed call into Orthanc with the nearest status, anything else with 500.
+using SimpleHandler = void (*)(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request);
+OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput* output,
+                                  const OrthancPluginHttpRequest* request);
+
 std::string GetArgument(const OrthancPluginHttpRequest* request, const char* key, const std::string& fallback);
 int GetIntArgument(const OrthancPluginHttpRequest* request, const char* key, int fallback, int min, int max);
 // Header value ("" when absent); Orthanc gives header names in lower case.

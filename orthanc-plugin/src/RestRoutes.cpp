@@ -29,22 +29,17 @@ Json::Value TaskToJson(const archive::Task& t) {
 
 using Handler = void (*)(PluginState&, OrthancPluginRestOutput*, const OrthancPluginHttpRequest*);
 
-// Every route: exceptions mapped to HTTP statuses with a reason.
+// Every route: the plugin must be initialised; exceptions are answered by RunHandler.
 template <Handler handler>
 OrthancPluginErrorCode Callback(OrthancPluginRestOutput* output, const char* /*url*/,
                                 const OrthancPluginHttpRequest* request) {
-  try {
-    std::shared_ptr<PluginState> state = State();
-    if (!state) throw HttpError{503, "the video archive is not initialised"};
-    handler(*state, output, request);
-  } catch (const HttpError& e) {
-    AnswerError(output, e.status, e.reason);
-  } catch (const OrthancCallError& e) {
-    AnswerError(output, e.HttpStatus(), e.what());
-  } catch (const std::exception& e) {
-    AnswerError(output, 500, e.what());
-  }
-  return OrthancPluginErrorCode_Success;
+  return RunHandler(
+      [](OrthancPluginRestOutput* out, const OrthancPluginHttpRequest* req) {
+        std::shared_ptr<PluginState> state = State();
+        if (!state) throw HttpError{503, "the video archive is not initialised"};
+        handler(*state, out, req);
+      },
+      output, request);
 }
 
 void RequireMethod(const OrthancPluginHttpRequest* request, OrthancPluginHttpMethod method, const char* name) {

@@ -253,7 +253,7 @@ void RegisterTusRoutes() {
   OrthancPluginRegisterRestCallbackNoLock(
       Context(), "/video-archive/uploads/([^/]+)/retry",
       [](OrthancPluginRestOutput* output, const char*, const OrthancPluginHttpRequest* request) {
-        return detail::RunHandler(RetryUpload, output, request);
+        return RunHandler(RetryUpload, output, request);
       });
 }
 
