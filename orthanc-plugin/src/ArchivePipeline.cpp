@@ -3,8 +3,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <sstream>
 
 #include "OrthancApi.h"
 #include "SourceAttachment.h"
@@ -26,14 +24,6 @@ std::string Fixed(double value, int decimals) {
   char text[64];
   std::snprintf(text, sizeof(text), "%.*f", decimals, value);
   return text;
-}
-
-std::string ReadWholeFile(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path.string());
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
 }
 
 }  // namespace
@@ -193,12 +183,8 @@ void ArchivePipeline::Finish() {
   link.gatePassed = gatePassed && verified;
   catalog_.RecordDerived(link);
 
-  {
-    const std::string body = ReadWholeFile(dcm);
-    const Json::Value answer = ParseJson(RestPost("/instances", body.data(), body.size()));
-    derivedId_ = answer["ID"].asString();
-    if (derivedId_.empty()) throw std::runtime_error("Orthanc did not store the derived instance");
-  }
+  derivedId_ = PostInstanceFile(dcm.string());
+  if (derivedId_.empty()) throw std::runtime_error("Orthanc did not store the derived instance");
   catalog_.SetDerivedStored(spec.sopInstanceUid, derivedId_);
   RestPut("/instances/" + derivedId_ + "/metadata/" + kMetadataQuality, WriteJson(quality_, false));
   RestPut("/instances/" + derivedId_ + "/metadata/" + kMetadataSource, sourceId_);

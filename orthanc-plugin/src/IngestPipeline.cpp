@@ -2,8 +2,6 @@
 
 #include <cmath>
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 
 #include "DateTimeMath.h"
 #include "OrthancApi.h"
@@ -22,12 +20,6 @@ constexpr const char* kMetadataUpload = "4604";  // on every instance made from 
 // of the same aspect ratio (README, "Formats at the edges").
 constexpr int kMaxWidth = 4096;
 constexpr int kMaxHeight = 2160;
-
-std::string ReadWholeFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot read " + path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
 
 dicom::VideoCodec CodecOf(const std::string& name, bool* known) {
   *known = true;
@@ -332,12 +324,8 @@ void IngestPipeline::StoreNext() {
 
   const std::string dcm = (scratch_ / "instance.dcm").string();
   dicom::WriteNewVideoInstance(spec, dcm);
-  std::string body = ReadWholeFile(dcm);
+  const std::string instanceId = PostInstanceFile(dcm);
   std::filesystem::remove(dcm);
-  const Json::Value answer = ParseJson(RestPost("/instances", body.data(), body.size()));
-  body.clear();
-  body.shrink_to_fit();
-  const std::string instanceId = answer.get("ID", "").asString();
   if (instanceId.empty()) throw std::runtime_error("Orthanc did not store segment " + std::to_string(segment_ + 1));
   RestPut("/instances/" + instanceId + "/metadata/" + kMetadataUpload, id_);
 

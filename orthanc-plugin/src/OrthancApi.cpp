@@ -1,5 +1,6 @@
 #include "OrthancApi.h"
 
+#include <fstream>
 #include <memory>
 #include <sstream>
 
@@ -71,6 +72,15 @@ std::string RestPut(const std::string& uri, const std::string& body) {
 
 void RestDelete(const std::string& uri) {
   Check(OrthancPluginRestApiDelete(g_context, uri.c_str()), "DELETE " + uri);
+}
+
+std::string PostInstanceFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw std::runtime_error("cannot read " + path);
+  std::ostringstream content;
+  content << in.rdbuf();
+  const std::string body = content.str();
+  return ParseJson(RestPost("/instances", body.data(), body.size())).get("ID", "").asString();
 }
 
 Json::Value ParseJson(const std::string& text) {

@@ -48,6 +48,9 @@ bool RestGetIfFound(const std::string& uri, std::string& body);  // false on 404
 std::string RestPost(const std::string& uri, const void* body, size_t size);
 std::string RestPut(const std::string& uri, const std::string& body);
 void RestDelete(const std::string& uri);
+// Stores a DICOM file through POST /instances (Orthanc parses it in memory: the file is read whole, for the length
+// of the call only). Returns Orthanc's instance ID, "" when the answer names none.
+std::string PostInstanceFile(const std::string& path);
 
 Json::Value ParseJson(const std::string& text);  // throws std::runtime_error with the parser's reason
 std::string WriteJson(const Json::Value& value, bool pretty = true);
