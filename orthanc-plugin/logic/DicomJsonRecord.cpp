@@ -119,28 +119,30 @@ class DataSet {
     return values.empty() ? nullptr : &values;
   }
 
-  // A single string value; "" when absent, empty or null. firstOfMany: keep the first of several values.
-  std::string String(const Tag& tag, bool firstOfMany = false) const {
+  // The one value of an attribute; nullptr when absent, empty or null. firstOfMany: keep the first of several.
+  const Json::Value* Single(const Tag& tag, bool firstOfMany) const {
     const Json::Value* values = Values(tag);
-    if (values == nullptr) return "";
+    if (values == nullptr) return nullptr;
     if (values->size() > 1 && !firstOfMany) {
       throw MetadataError(Name(tag), "has " + std::to_string(values->size()) + " values; it takes one");
     }
     const Json::Value& value = (*values)[0];
-    if (value.isNull()) return "";
-    if (!value.isString()) throw MetadataError(Name(tag), "value must be a JSON string");
-    return value.asString();
+    return value.isNull() ? nullptr : &value;
+  }
+
+  // A single string value; "" when absent, empty or null.
+  std::string String(const Tag& tag, bool firstOfMany = false) const {
+    const Json::Value* value = Single(tag, firstOfMany);
+    if (value == nullptr) return "";
+    if (!value->isString()) throw MetadataError(Name(tag), "value must be a JSON string");
+    return value->asString();
   }
 
   // A PN value ({"Alphabetic": ..., "Ideographic": ..., "Phonetic": ...}) as DICOM's "A=I=P", unchecked.
   std::string PersonName(const Tag& tag, bool firstOfMany = false) const {
-    const Json::Value* values = Values(tag);
-    if (values == nullptr) return "";
-    if (values->size() > 1 && !firstOfMany) {
-      throw MetadataError(Name(tag), "has " + std::to_string(values->size()) + " values; it takes one");
-    }
-    const Json::Value& value = (*values)[0];
-    if (value.isNull()) return "";
+    const Json::Value* single = Single(tag, firstOfMany);
+    if (single == nullptr) return "";
+    const Json::Value& value = *single;
     if (!value.isObject()) {
       throw MetadataError(Name(tag), "a person name must be a JSON object such as {\"Alphabetic\": \"DOE^JANE\"}");
     }
