@@ -13,35 +13,40 @@ extern "C" {
 namespace va::codec::detail {
 
 struct InputFile::MemoryReader {
-  const uint8_t* data;
-  size_t size;
-  size_t pos = 0;
+  std::shared_ptr<ByteSource> source;
+  uint64_t pos = 0;
 
   static int Read(void* opaque, uint8_t* buf, int bufSize) {
     auto* r = static_cast<MemoryReader*>(opaque);
-    const size_t n = std::min(static_cast<size_t>(bufSize), r->size - r->pos);
+    if (bufSize <= 0) return 0;
+    size_t n = 0;
+    try {
+      n = r->source->ReadAt(r->pos, buf, static_cast<size_t>(bufSize));
+    } catch (const CodecError&) {
+      return AVERROR(EIO);  // FFmpeg reports it as an I/O error of this input
+    }
     if (n == 0) return AVERROR_EOF;
-    std::memcpy(buf, r->data + r->pos, n);
     r->pos += n;
     return static_cast<int>(n);
   }
 
   static int64_t Seek(void* opaque, int64_t offset, int whence) {
     auto* r = static_cast<MemoryReader*>(opaque);
+    const auto size = static_cast<int64_t>(r->source->Size());
     whence &= ~AVSEEK_FORCE;
-    if (whence == AVSEEK_SIZE) return static_cast<int64_t>(r->size);
+    if (whence == AVSEEK_SIZE) return size;
     int64_t base = 0;
     if (whence == SEEK_CUR)
       base = static_cast<int64_t>(r->pos);
     else if (whence == SEEK_END)
-      base = static_cast<int64_t>(r->size);
+      base = size;
     else if (whence != SEEK_SET)
       return AVERROR(EINVAL);
     // Overflow-safe: demuxers pass offsets read from the (possibly hostile) file.
     if ((offset > 0 && base > INT64_MAX - offset)) return AVERROR(EINVAL);
     const int64_t target = base + offset;
-    if (target < 0 || target > static_cast<int64_t>(r->size)) return AVERROR(EINVAL);
-    r->pos = static_cast<size_t>(target);
+    if (target < 0 || target > size) return AVERROR(EINVAL);
+    r->pos = static_cast<uint64_t>(target);
     return target;
   }
 };
@@ -99,11 +104,11 @@ std::unique_ptr<InputFile> OpenInputFile(const std::string& path) {
   return in;
 }
 
-std::unique_ptr<InputFile> OpenInputMemory(const uint8_t* data, size_t size) {
+std::unique_ptr<InputFile> OpenInputSource(std::shared_ptr<ByteSource> source) {
   auto in = std::make_unique<InputFile>();
-  in->name = "<memory>";
-  in->reader.reset(new InputFile::MemoryReader{data, size});
-  constexpr int kIoBufferSize = 32 * 1024;
+  in->name = source->Name();
+  in->reader.reset(new InputFile::MemoryReader{std::move(source)});
+  constexpr int kIoBufferSize = 64 * 1024;
   auto* buffer = static_cast<uint8_t*>(av_malloc(kIoBufferSize));
   if (!buffer) throw CodecError("out of memory");
   in->io.reset(avio_alloc_context(buffer, kIoBufferSize, 0, in->reader.get(), &InputFile::MemoryReader::Read, nullptr,
@@ -119,8 +124,12 @@ std::unique_ptr<InputFile> OpenInputMemory(const uint8_t* data, size_t size) {
   return in;
 }
 
+std::unique_ptr<InputFile> OpenInputMemory(const uint8_t* data, size_t size) {
+  return OpenInputSource(WrapMemory(data, size));
+}
+
 std::unique_ptr<InputFile> Reopen(const InputFile& in) {
-  if (in.reader) return OpenInputMemory(in.reader->data, in.reader->size);
+  if (in.reader) return OpenInputSource(in.reader->source);
   return OpenInputFile(in.name);
 }
 

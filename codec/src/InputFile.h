@@ -7,6 +7,7 @@
 #include <string>
 
 #include "FfmpegHandles.h"
+#include "va/codec/ByteSource.h"
 #include "va/codec/Probe.h"
 
 namespace va::codec::detail {
@@ -14,7 +15,7 @@ namespace va::codec::detail {
 // An opened, stream-info-probed input. Members are declared in the order that makes destruction safe: the
 // format context goes first, then the custom I/O context, then the memory it reads from.
 struct InputFile {
-  std::string name;  // path, or "<memory>" for buffers; used in error messages
+  std::string name;  // path, or the source name for custom sources; used in error messages
   struct MemoryReader;
   std::unique_ptr<MemoryReader> reader;
   CustomIoPtr io;
@@ -28,6 +29,8 @@ struct InputFile {
 // Both throw CodecError("cannot open NAME: reason") or CodecError("no video stream in NAME").
 std::unique_ptr<InputFile> OpenInputFile(const std::string& path);
 std::unique_ptr<InputFile> OpenInputMemory(const uint8_t* data, size_t size);
+// Any random-access source (fragments of a DICOM file, a tier object); the input keeps the source alive.
+std::unique_ptr<InputFile> OpenInputSource(std::shared_ptr<ByteSource> source);
 // A second, independent reader of the same file or buffer (for a look ahead that must not move the first).
 std::unique_ptr<InputFile> Reopen(const InputFile& in);
 
