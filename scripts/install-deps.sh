@@ -13,6 +13,8 @@ packages=(
   dcmtk ffmpeg dicom3tools python3-pydicom curl iproute2 util-linux time procps bc
   # the tus gateway (config/nginx-tus.conf.in)
   nginx-light
+  # a real browser for the playback tests (headless, driven by playwright-core; plays H.264, not HEVC)
+  chromium
 )
 # Node.js runs the off-the-shelf JavaScript clients of the tests; keep an existing installation (e.g. NodeSource's,
 # which bundles npm and conflicts with Debian's npm package).
@@ -35,6 +37,13 @@ if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/
   systemctl disable --now nginx >/dev/null 2>&1 || true
 fi
 
-# The JavaScript clients (tus-js-client), pinned by package-lock.json.
+# The JavaScript clients (tus-js-client, playwright-core, hls.js, dicomweb-client, xhr2), pinned by package-lock.json.
+# playwright-core downloads no browser: the tests drive Debian's /usr/bin/chromium.
 here=$(cd "$(dirname "$0")/.." && pwd)
 (cd "$here/tests/integration/js" && npm ci --no-audit --no-fund --loglevel=error)
+
+# The player page (orthanc-plugin/assets/player.html) loads hls.js from /video-archive/assets/hls.min.js; the
+# plugin serves it from orthanc-plugin/assets/vendor/ (git-ignored), copied from the pinned npm package.
+mkdir -p "$here/orthanc-plugin/assets/vendor"
+install -m 644 "$here/tests/integration/js/node_modules/hls.js/dist/hls.min.js" \
+  "$here/orthanc-plugin/assets/vendor/hls.min.js"
