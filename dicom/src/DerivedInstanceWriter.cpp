@@ -1,13 +1,7 @@
 // WriteDerivedInstance: the archival copy of a VL video instance, in the same study, in a new series.
 #include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmdata/dcpixel.h>
-#include <dcmtk/dcmdata/dcpixseq.h>
-#include <dcmtk/dcmdata/dcpxitem.h>
-#include <dcmtk/dcmdata/dcxfer.h>
-#include <sys/stat.h>
 
 #include <algorithm>
-#include <vector>
 
 #include "DcmtkSupport.h"
 #include "InstanceWriting.h"
@@ -138,73 +132,6 @@ const DcmTagKey kType2[] = {
     DCM_AccessionNumber, DCM_Manufacturer, DCM_PatientOrientation,     DCM_AcquisitionContextSequence,
     DCM_Laterality};
 
-// Bytes of encapsulated Pixel Data (fragments only) without reading them; 0 when unknown.
-uint64_t EncapsulatedBytes(const VideoInstanceReader::Impl& im) {
-  if (!im.pixelDataProblem.empty()) return 0;
-  DcmElement* element = nullptr;
-  if (im.file->getDataset()->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr ||
-      element->ident() != EVR_PixelData)
-    return 0;
-  auto& pixelData = *static_cast<DcmPixelData*>(element);
-  E_TransferSyntax rep = EXS_Unknown;
-  const DcmRepresentationParameter* param = nullptr;
-  pixelData.getOriginalRepresentationKey(rep, param);
-  DcmPixelSequence* sequence = nullptr;
-  if (!DcmXfer(rep).isEncapsulated() || pixelData.getEncapsulatedRepresentation(rep, param, sequence).bad() ||
-      sequence == nullptr)
-    return 0;
-  uint64_t total = 0;
-  for (unsigned long i = 1; i < sequence->card(); ++i) {
-    DcmPixelItem* item = nullptr;
-    if (sequence->getItem(item, i).good() && item != nullptr) total += item->getLength();
-  }
-  return total;
-}
-
-// Uncompressed size / compressed size, the convention of Lossy Image Compression Ratio (0028,2112).
-double Ratio(long rows, long columns, long frames, int bitsAllocated, uint64_t compressedBytes) {
-  if (rows <= 0 || columns <= 0 || frames <= 0 || compressedBytes == 0) return 0;
-  const double bytesPerSample = bitsAllocated > 8 ? 2 : 1;
-  return static_cast<double>(rows) * columns * 3 * bytesPerSample * frames / static_cast<double>(compressedBytes);
-}
-
-uint64_t FileBytes(const std::string& path) {
-  struct stat st {};
-  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
-}
-
-std::string Join(const std::vector<std::string>& values) {
-  std::string out;
-  for (const auto& v : values) out += (out.empty() ? "" : "\\") + v;
-  return out;
-}
-
-// Lossy Image Compression Method / Ratio keep one value per lossy step, in order (PS3.3 C.7.6.1.1.5): the
-// source's steps, then ours. A source whose writer did not record its own step gets it inferred from its
-// transfer syntax and sizes, so the two lists stay aligned; when they cannot be aligned the ratio is left out.
-void PutLossyHistory(DcmItem& d, DcmItem& s, const VideoInstanceReader::Impl& src, const DerivedVideoSpec& spec,
-                     const VideoTransferSyntax& ts) {
-  std::vector<std::string> methods = detail::GetStrings(s, DCM_LossyImageCompressionMethod);
-  std::vector<std::string> ratios = detail::GetStrings(s, DCM_LossyImageCompressionRatio);
-  const InstanceHeader& sh = src.header;
-  if (const VideoTransferSyntax* sourceTs = FindVideoTransferSyntax(sh.transferSyntaxUid);
-      sourceTs != nullptr && methods.empty()) {
-    methods.push_back(sourceTs->lossyCompressionMethod);
-    const double r = Ratio(sh.rows, sh.columns, sh.numberOfFrames, sh.bitsAllocated, EncapsulatedBytes(src));
-    if (ratios.empty() && r > 0) ratios.push_back(detail::FormatDS(r));
-  }
-  methods.push_back(detail::MethodFor(ts, spec.lossyCompressionMethod));
-  const auto& p = spec.pixels;
-  const double ratio = spec.lossyCompressionRatio > 0
-                           ? spec.lossyCompressionRatio
-                           : Ratio(p.rows, p.columns, p.numberOfFrames, p.bitsAllocated, FileBytes(spec.bitstreamPath));
-  if (ratio > 0) ratios.push_back(detail::FormatDS(ratio));
-
-  detail::PutString(d, DCM_LossyImageCompression, "01");
-  detail::PutString(d, DCM_LossyImageCompressionMethod, Join(methods));
-  if (ratios.size() == methods.size()) detail::PutString(d, DCM_LossyImageCompressionRatio, Join(ratios));
-}
-
 }  // namespace
 
 namespace detail {
@@ -237,13 +164,7 @@ void WriteDerivedInstanceWithFragmentLimit(const VideoInstanceReader& source, co
 
   // Our own text may not fit the source's character set: move everything to UTF-8 then.
   const std::string derivation = TruncateUtf8(spec.derivationDescription, 1024);  // ST holds 1024 characters
-  if (!IsAscii(spec.seriesDescription) || !IsAscii(derivation)) {
-    const std::string charset = GetString(d, DCM_SpecificCharacterSet);
-    if (charset.empty())
-      PutString(d, DCM_SpecificCharacterSet, "ISO_IR 192");
-    else if (charset != "ISO_IR 192")
-      Check(d.convertToUTF8(), "cannot convert the copied attributes from '" + charset + "' to UTF-8");
-  }
+  if (!IsAscii(spec.seriesDescription) || !IsAscii(derivation)) SwitchToUtf8(d);
 
   // SOP Common, General Series, General Image.
   PutString(d, DCM_SOPClassUID, sh.sopClassUid);
@@ -261,16 +182,8 @@ void WriteDerivedInstanceWithFragmentLimit(const VideoInstanceReader& source, co
   PutString(d, DCM_ImageType, "DERIVED\\SECONDARY");
   if (!derivation.empty()) PutString(d, DCM_DerivationDescription, derivation);
   AddCodeItem(d, DCM_DerivationCodeSequence, "113040", "DCM", "Lossy Compression");
-  DcmItem& reference = AppendItem(d, DCM_SourceImageSequence);
-  PutString(reference, DCM_ReferencedSOPClassUID, sh.sopClassUid);
-  PutString(reference, DCM_ReferencedSOPInstanceUID, sh.sopInstanceUid);
-  const bool sourceLossy = sh.lossyImageCompression == "01" || FindVideoTransferSyntax(sh.transferSyntaxUid) ||
-                           DcmXfer(sh.transferSyntaxUid.c_str()).isLossy();
-  if (sourceLossy)
-    AddCodeItem(reference, DCM_PurposeOfReferenceCodeSequence, "121330", "DCM", "Lossy compressed predecessor");
-  else
-    AddCodeItem(reference, DCM_PurposeOfReferenceCodeSequence, "121320", "DCM", "Uncompressed predecessor");
-  PutLossyHistory(d, s, src, spec, ts);
+  AddSourceImageReference(d, sh);
+  PutLossyHistory(d, src, spec.pixels, spec.bitstreamPath, ts, spec.lossyCompressionMethod, spec.lossyCompressionRatio);
   AddContributingEquipment(d, "Transcoded for archival; the source instance is referenced in Source Image Sequence");
 
   PutPixelModules(d, spec.pixels);

@@ -13,11 +13,39 @@
 #include <cstring>
 #include <memory>
 #include <sstream>
+#include <vector>
 
 #include "DcmtkStreams.h"
 #include "DcmtkSupport.h"
+#include "ReaderImpl.h"
 
 namespace va::dicom::detail {
+namespace {
+
+// Bytes of encapsulated Pixel Data (fragments only) without reading them; 0 when unknown.
+uint64_t EncapsulatedBytes(const VideoInstanceReader::Impl& im) {
+  if (!im.pixelDataProblem.empty()) return 0;
+  DcmElement* element = nullptr;
+  if (im.file->getDataset()->findAndGetElement(DCM_PixelData, element).bad() || element == nullptr ||
+      element->ident() != EVR_PixelData)
+    return 0;
+  auto& pixelData = *static_cast<DcmPixelData*>(element);
+  E_TransferSyntax rep = EXS_Unknown;
+  const DcmRepresentationParameter* param = nullptr;
+  pixelData.getOriginalRepresentationKey(rep, param);
+  DcmPixelSequence* sequence = nullptr;
+  if (!DcmXfer(rep).isEncapsulated() || pixelData.getEncapsulatedRepresentation(rep, param, sequence).bad() ||
+      sequence == nullptr)
+    return 0;
+  uint64_t total = 0;
+  for (unsigned long i = 1; i < sequence->card(); ++i) {
+    DcmPixelItem* item = nullptr;
+    if (sequence->getItem(item, i).good() && item != nullptr) total += item->getLength();
+  }
+  return total;
+}
+
+}  // namespace
 
 const VideoTransferSyntax& ValidatePixels(const VideoPixelDescription& p) {
   const VideoTransferSyntax* ts = FindVideoTransferSyntax(p.transferSyntaxUid);
@@ -152,6 +180,69 @@ void AddContributingEquipment(DcmItem& ds, const char* description) {
   AddCodeItem(item, DCM_PurposeOfReferenceCodeSequence, "109103", "DCM", "Modifying Equipment");
   PutString(item, DCM_ContributionDateTime, NowDate() + NowTime());
   PutString(item, DCM_ContributionDescription, description);
+}
+
+std::string JoinValues(const std::vector<std::string>& values) {
+  std::string out;
+  for (const auto& v : values) out += (out.empty() ? "" : "\\") + v;
+  return out;
+}
+
+double CompressionRatio(long rows, long columns, long frames, int bitsAllocated, uint64_t compressedBytes) {
+  if (rows <= 0 || columns <= 0 || frames <= 0 || compressedBytes == 0) return 0;
+  const double bytesPerSample = bitsAllocated > 8 ? 2 : 1;
+  return static_cast<double>(rows) * columns * 3 * bytesPerSample * frames / static_cast<double>(compressedBytes);
+}
+
+uint64_t FileBytes(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 ? static_cast<uint64_t>(st.st_size) : 0;
+}
+
+// A source whose writer did not record its own step gets it inferred from its transfer syntax and sizes, so the
+// two lists stay aligned; when they cannot be aligned the ratio is left out.
+void PutLossyHistory(DcmItem& d, const VideoInstanceReader::Impl& src, const VideoPixelDescription& p,
+                     const std::string& bitstreamPath, const VideoTransferSyntax& ts,
+                     const std::string& requestedMethod, double requestedRatio) {
+  DcmDataset& s = *src.file->getDataset();
+  std::vector<std::string> methods = GetStrings(s, DCM_LossyImageCompressionMethod);
+  std::vector<std::string> ratios = GetStrings(s, DCM_LossyImageCompressionRatio);
+  const InstanceHeader& sh = src.header;
+  if (const VideoTransferSyntax* sourceTs = FindVideoTransferSyntax(sh.transferSyntaxUid);
+      sourceTs != nullptr && methods.empty()) {
+    methods.push_back(sourceTs->lossyCompressionMethod);
+    const double r = CompressionRatio(sh.rows, sh.columns, sh.numberOfFrames, sh.bitsAllocated, EncapsulatedBytes(src));
+    if (ratios.empty() && r > 0) ratios.push_back(FormatDS(r));
+  }
+  methods.push_back(MethodFor(ts, requestedMethod));
+  const double ratio = requestedRatio > 0 ? requestedRatio
+                                          : CompressionRatio(p.rows, p.columns, p.numberOfFrames, p.bitsAllocated,
+                                                             FileBytes(bitstreamPath));
+  if (ratio > 0) ratios.push_back(FormatDS(ratio));
+
+  PutString(d, DCM_LossyImageCompression, "01");
+  PutString(d, DCM_LossyImageCompressionMethod, JoinValues(methods));
+  if (ratios.size() == methods.size()) PutString(d, DCM_LossyImageCompressionRatio, JoinValues(ratios));
+}
+
+void SwitchToUtf8(DcmItem& d) {
+  const std::string charset = GetString(d, DCM_SpecificCharacterSet);
+  if (charset.empty())
+    PutString(d, DCM_SpecificCharacterSet, "ISO_IR 192");
+  else if (charset != "ISO_IR 192")
+    Check(d.convertToUTF8(), "cannot convert the copied attributes from '" + charset + "' to UTF-8");
+}
+
+void AddSourceImageReference(DcmItem& d, const InstanceHeader& sh) {
+  DcmItem& reference = AppendItem(d, DCM_SourceImageSequence);
+  PutString(reference, DCM_ReferencedSOPClassUID, sh.sopClassUid);
+  PutString(reference, DCM_ReferencedSOPInstanceUID, sh.sopInstanceUid);
+  const bool sourceLossy = sh.lossyImageCompression == "01" || FindVideoTransferSyntax(sh.transferSyntaxUid) ||
+                           DcmXfer(sh.transferSyntaxUid.c_str()).isLossy();
+  if (sourceLossy)
+    AddCodeItem(reference, DCM_PurposeOfReferenceCodeSequence, "121330", "DCM", "Lossy compressed predecessor");
+  else
+    AddCodeItem(reference, DCM_PurposeOfReferenceCodeSequence, "121320", "DCM", "Uncompressed predecessor");
 }
 
 }  // namespace va::dicom::detail

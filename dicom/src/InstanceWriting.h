@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "va/dicom/TransferSyntaxTable.h"
 #include "va/dicom/VideoInstance.h"
@@ -43,5 +44,27 @@ void PutAnatomicRegion(DcmItem& ds, const CodedConcept& region);
 
 // Adds our own item to Contributing Equipment Sequence (SOP Common): who made this instance and why.
 void AddContributingEquipment(DcmItem& ds, const char* description);
+
+// Uncompressed size / compressed size, the convention of Lossy Image Compression Ratio (0028,2112); 0 when a
+// size is unknown.
+double CompressionRatio(long rows, long columns, long frames, int bitsAllocated, uint64_t compressedBytes);
+uint64_t FileBytes(const std::string& path);  // 0 when it cannot be stat'ed
+
+// The values of a multi-valued attribute as DICOM writes them, separated by '\\'.
+std::string JoinValues(const std::vector<std::string>& values);
+
+// Lossy Image Compression "01", and Method / Ratio with one value per lossy step, in order (PS3.3 C.7.6.1.1.5): the
+// source's steps, then the new one (the stream at bitstreamPath in syntax ts; requestedRatio 0 = computed).
+void PutLossyHistory(DcmItem& target, const VideoInstanceReader::Impl& source, const VideoPixelDescription& pixels,
+                     const std::string& bitstreamPath, const VideoTransferSyntax& ts,
+                     const std::string& requestedMethod, double requestedRatio);
+
+// Before adding UTF-8 text to attributes copied from a source: Specific Character Set becomes ISO_IR 192, and the
+// copied values are converted when they were in another character set.
+void SwitchToUtf8(DcmItem& ds);
+
+// Appends the source to Source Image Sequence, with the Purpose of Reference a lossy derivative must give it:
+// lossy compressed or uncompressed predecessor.
+void AddSourceImageReference(DcmItem& ds, const InstanceHeader& source);
 
 }  // namespace va::dicom::detail

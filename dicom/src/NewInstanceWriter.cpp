@@ -1,6 +1,5 @@
 // WriteNewVideoInstance: a VL video instance from an encoded stream and a procedure record.
 #include <dcmtk/config/osconfig.h>
-#include <sys/stat.h>
 
 #include <algorithm>
 #include <initializer_list>
@@ -26,14 +25,6 @@ void PutType2(DcmItem& d, const DcmTagKey& tag, const std::string& value) {
     detail::PutEmpty(d, tag);
   else
     detail::PutString(d, tag, value);
-}
-
-double DefaultRatio(const VideoPixelDescription& p, const std::string& bitstreamPath) {
-  struct stat st {};
-  if (::stat(bitstreamPath.c_str(), &st) != 0 || st.st_size <= 0) return 0;
-  const double bytesPerSample = p.bitsAllocated > 8 ? 2 : 1;
-  return static_cast<double>(p.rows) * p.columns * 3 * bytesPerSample * static_cast<double>(p.numberOfFrames) /
-         static_cast<double>(st.st_size);
 }
 
 // Every date and time the instance carries, all in one UTC offset (see NewVideoSpec::timezoneOffsetFromUtc).
@@ -177,7 +168,10 @@ void WriteNewVideoInstance(const NewVideoSpec& spec, const std::string& outPath)
     detail::PutString(d, DCM_LossyImageCompression, "01");
     detail::PutString(d, DCM_LossyImageCompressionMethod, detail::MethodFor(ts, spec.lossyCompressionMethod));
     const double ratio =
-        spec.lossyCompressionRatio > 0 ? spec.lossyCompressionRatio : DefaultRatio(spec.pixels, spec.bitstreamPath);
+        spec.lossyCompressionRatio > 0
+            ? spec.lossyCompressionRatio
+            : detail::CompressionRatio(spec.pixels.rows, spec.pixels.columns, spec.pixels.numberOfFrames,
+                                       spec.pixels.bitsAllocated, detail::FileBytes(spec.bitstreamPath));
     if (ratio > 0) detail::PutString(d, DCM_LossyImageCompressionRatio, detail::FormatDS(ratio));
   } else {
     detail::PutString(d, DCM_LossyImageCompression, "00");

@@ -133,5 +133,25 @@ TEST(Dciodvfy, HevcDerivedInstanceOnlyHasTheUnknownSyntaxErrors) {
   EXPECT_NE(report.find("Error - Missing attribute Type 1C Conditional Element=<PixelData>"), std::string::npos);
 }
 
+// A stored HEVC instance handed out as H.264 (Level 4.2, which dciodvfy parses): as the same instance, and as a new
+// one that references the HEVC instance.
+TEST(Dciodvfy, TranscodedInstancesHaveNoErrors) {
+  if (!HaveDciodvfy()) GTEST_SKIP() << "dciodvfy not installed (apt-get install dicom3tools)";
+  ScratchDir dir;
+  for (const char* sopClass : kSopClasses) {
+    const VideoInstanceReader hevc(WriteDerived(dir, sopClass, kHevcMainUid));
+    TranscodedVideoSpec spec;
+    spec.bitstreamPath = test::EvenClip();
+    spec.pixels = test::EndovisPixels();
+    spec.pixels.transferSyntaxUid = "1.2.840.10008.1.2.4.104";
+    for (const bool newUid : {false, true}) {
+      spec.newSopInstanceUid = newUid;
+      const std::string path = dir / "transcoded.dcm";
+      WriteTranscodedInstance(hevc, spec, path);
+      EXPECT_EQ(DciodvfyErrors(path), 0) << sopClass << (newUid ? " (new UID)" : " (same UID)");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace va::dicom

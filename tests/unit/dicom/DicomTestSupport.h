@@ -1,6 +1,8 @@
 // Helpers shared by the dicom/ unit tests: scratch folders, test clips, byte comparison.
 #pragma once
 
+#include <dcmtk/config/osconfig.h>
+#include <dcmtk/dcmdata/dcitem.h>
 #include <gtest/gtest.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -12,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "va/dicom/TransferSyntaxTable.h"
 #include "va/dicom/VideoInstance.h"
 
 namespace va::dicom::test {
@@ -91,6 +94,36 @@ inline NewVideoSpec EndovisSpec(const std::string& clip) {
   return spec;
 }
 
+// The archival HEVC Main copy of an endovis instance, as the derived-instance tests write it.
+inline DerivedVideoSpec HevcSpec(const std::string& bitstream) {
+  DerivedVideoSpec spec;
+  spec.bitstreamPath = bitstream;
+  spec.pixels = EndovisPixels();
+  spec.pixels.transferSyntaxUid = kHevcMainUid;
+  spec.seriesDescription = "Archival HEVC copy";
+  spec.lossyCompressionRatio = 250;
+  spec.derivationDescription = "Transcoded from H.264 to HEVC Main, CRF 20, PSNR 48.1 dB";
+  return spec;
+}
+
+// All values of a string attribute joined by '\'; "" when absent.
+inline std::string Get(DcmItem& item, const DcmTagKey& tag) {
+  OFString v;
+  item.findAndGetOFStringArray(tag, v);
+  return v.c_str();
+}
+
+// The message of the DicomError that f throws ("" when it throws nothing).
+template <typename F>
+std::string ErrorOf(F&& f) {
+  try {
+    f();
+  } catch (const DicomError& e) {
+    return e.what();
+  }
+  return "";
+}
+
 // Lines of `command` output (stdout + stderr) that start with `prefix`; -1 when the command cannot run.
 inline int CountLinesStartingWith(const std::string& command, const std::string& prefix, std::string* all = nullptr) {
   std::FILE* pipe = popen((command + " 2>&1").c_str(), "r");
@@ -106,3 +139,9 @@ inline int CountLinesStartingWith(const std::string& command, const std::string&
 }
 
 }  // namespace va::dicom::test
+
+#define EXPECT_ERROR_MENTIONS(expr, text)                                           \
+  do {                                                                              \
+    const std::string message_ = ::va::dicom::test::ErrorOf([&] { (void)(expr); }); \
+    EXPECT_NE(message_.find(text), std::string::npos) << "message: " << message_;   \
+  } while (0)

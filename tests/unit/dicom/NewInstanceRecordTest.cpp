@@ -10,13 +10,8 @@
 namespace va::dicom {
 namespace {
 
+using test::Get;
 using test::ScratchDir;
-
-std::string Get(DcmItem& item, const DcmTagKey& tag) {
-  OFString v;
-  item.findAndGetOFStringArray(tag, v);
-  return v.c_str();
-}
 
 // A segment of a UTC recording that started at 10:00:00 and whose segment starts 15 minutes in.
 NewVideoSpec SegmentSpec() {

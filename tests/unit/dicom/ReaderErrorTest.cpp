@@ -18,23 +18,6 @@ namespace {
 
 using test::ScratchDir;
 
-// The message of the DicomError that f throws ("" when it throws nothing).
-template <typename F>
-std::string ErrorOf(F&& f) {
-  try {
-    f();
-  } catch (const DicomError& e) {
-    return e.what();
-  }
-  return "";
-}
-
-#define EXPECT_ERROR_MENTIONS(expr, text)                                         \
-  do {                                                                            \
-    const std::string message_ = ErrorOf([&] { (void)(expr); });                  \
-    EXPECT_NE(message_.find(text), std::string::npos) << "message: " << message_; \
-  } while (0)
-
 // A minimal VL Endoscopic data set (no pixel data) saved in transfer syntax xfer, pixelData optional.
 void SaveByHand(const std::string& path, DcmPixelSequence* fragments, E_TransferSyntax xfer) {
   DcmFileFormat file;

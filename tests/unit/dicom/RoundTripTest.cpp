@@ -17,14 +17,10 @@
 namespace va::dicom {
 namespace {
 
+using test::Get;
+using test::HevcSpec;
 using test::ReadAll;
 using test::ScratchDir;
-
-std::string Get(DcmItem& item, const DcmTagKey& tag) {
-  OFString v;
-  item.findAndGetOFStringArray(tag, v);
-  return v.c_str();
-}
 
 // Item lengths of the encapsulated Pixel Data of a file, Basic Offset Table first.
 std::vector<Uint32> ItemLengths(const std::string& path) {
@@ -53,17 +49,6 @@ class RoundTrip : public ::testing::Test {
   std::string source = dir / "source.dcm";
 
   void SetUp() override { WriteNewVideoInstance(test::EndovisSpec(test::EvenClip()), source); }
-
-  DerivedVideoSpec HevcSpec(const std::string& bitstream) {
-    DerivedVideoSpec spec;
-    spec.bitstreamPath = bitstream;
-    spec.pixels = test::EndovisPixels();
-    spec.pixels.transferSyntaxUid = kHevcMainUid;
-    spec.seriesDescription = "Archival HEVC copy";
-    spec.lossyCompressionRatio = 250;
-    spec.derivationDescription = "Transcoded from H.264 to HEVC Main, CRF 20, PSNR 48.1 dB";
-    return spec;
-  }
 };
 
 TEST_F(RoundTrip, NewInstanceHeaderAndBitstream) {

@@ -3,12 +3,14 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "va/dicom/CodedConcept.h"
 #include "va/dicom/DicomError.h"
+#include "va/dicom/TransferSyntaxTable.h"
 #include "va/dicom/Uid.h"
 
 namespace va::dicom {
@@ -164,5 +166,43 @@ struct NewVideoSpec {
 // Non-ASCII values are taken as UTF-8 and Specific Character Set is then ISO_IR 192. Image Type ORIGINAL\PRIMARY.
 // Same pixel checks, fragmenting, padding and .tmp + rename as WriteDerivedInstance.
 void WriteNewVideoInstance(const NewVideoSpec& spec, const std::string& outPath);
+
+// The same instance with its bitstream in another transfer syntax: what a C-GET / C-MOVE / WADO client that accepts
+// only H.264 gets for a stored HEVC or MPEG-2 instance.
+struct TranscodedVideoSpec {
+  std::string bitstreamPath;     // the MP4 (moov first) to encapsulate; streamed from disk, never whole in memory
+  VideoPixelDescription pixels;  // the new transfer syntax and what the stream holds
+  // false: the same instance (same SOP Instance UID) in another syntax, as a transfer-syntax conversion on the wire.
+  // true: a new instance (a lossy derivative) that references the source in Source Image Sequence.
+  bool newSopInstanceUid = false;
+  std::string sopInstanceUid;          // with newSopInstanceUid: the UID to give it; generated when empty
+  double lossyCompressionRatio = 0;    // 0 = computed from the pixel description and the bitstream size
+  std::string lossyCompressionMethod;  // "" or a contradicting video term = the syntax's own
+  // With newSopInstanceUid: Derivation Description (0008,2111), human-readable, up to 1024 chars (ST); "" = one
+  // naming the source and the syntax. The same instance keeps the source's.
+  std::string derivationDescription;
+  // The codec's probe of bitstreamPath, when the caller has it: the stream's profile, level, chroma format and
+  // interlacing are then checked against the syntax too (StreamFitProblem), not only the pixel description.
+  std::optional<EncodedStreamFacts> streamFacts;
+};
+
+// Writes to outPath the source instance with new encapsulated Pixel Data. Every attribute of the source data set is
+// kept (patient, study, series, SOP class, equipment, private ones...) except:
+// - Image Pixel, Multi-frame and Cine attributes: from spec.pixels; the group 7FE0 (Pixel Data and the attributes
+//   describing its old fragments, such as an Extended Offset Table): the new stream, as WriteDerivedInstance
+//   writes it; Frame Time Vector: dropped (frames are timed by Frame Time);
+// - Pixel Spacing, Imager Pixel Spacing, Nominal Scanned Pixel Spacing, Pixel Aspect Ratio and Sequence of
+//   Ultrasound Regions are dropped when the picture size differs from the source's, and Representative Frame Number
+//   and the Frame of Interest attributes when the frame count or frame time differs: they would be wrong;
+// - Lossy Image Compression "01", Method and Ratio: the source's steps, then this one;
+// - with newSopInstanceUid: SOP Instance UID, Instance Creation Date/Time, Image Type value 1 DERIVED, Derivation
+//   Description and Derivation Code Sequence (Lossy Compression), Source Image Sequence (the source, lossy compressed
+//   or uncompressed predecessor) and our item in Contributing Equipment Sequence; a non-ASCII derivation description
+//   moves the instance to UTF-8 as WriteDerivedInstance does.
+// The pixel description is checked as WriteDerivedInstance checks it (CheckFits, Bits Allocated/Stored/High Bit,
+// one fragment unless HEVC), so a stream that does not fit the syntax is refused; likewise spec.streamFacts when set.
+// Written to outPath + ".tmp" and renamed, so outPath never holds a partial instance. Throws DicomError.
+void WriteTranscodedInstance(const VideoInstanceReader& source, const TranscodedVideoSpec& spec,
+                             const std::string& outPath);
 
 }  // namespace va::dicom
