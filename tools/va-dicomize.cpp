@@ -16,7 +16,8 @@ namespace {
 int Usage() {
   std::cerr << "usage: va-dicomize INPUT OUTPUT.dcm [--ts UID] [--sop endoscopic|microscopic|photographic]\n"
                "       [--patient-id ID] [--patient-name NAME] [--study-uid UID] [--series-uid UID]\n"
-               "       [--sop-uid UID] [--study-description TEXT] [--accession NUMBER] [--force]\n"
+               "       [--sop-uid UID] [--study-description TEXT] [--accession NUMBER] [--instance-number N]\n"
+               "       [--force]\n"
                "Wraps the encoded stream as it is; the transfer syntax is chosen from the codec unless --ts is given.\n"
                "--force writes the instance even when the stream exceeds the syntax's limits (for tests).\n";
   return 2;
@@ -90,6 +91,7 @@ int main(int argc, char** argv) {
     spec.sopInstanceUid = options["--sop-uid"];
     spec.studyDescription = options.count("--study-description") ? options["--study-description"] : "Video test";
     spec.accessionNumber = options["--accession"];
+    if (options.count("--instance-number")) spec.instanceNumber = std::stoi(options["--instance-number"]);
     spec.seriesDescription = "Recording " + info.codecName;
     spec.manufacturer = "orthanc-video-archive va-dicomize";
     spec.lossyCompressionMethod = MethodFor(ts->codec);

@@ -4,6 +4,7 @@
 #include "Dispatcher.h"
 #include "OrthancApi.h"
 #include "PipelineJob.h"
+#include "Renditions.h"
 
 namespace va::plugin {
 
@@ -49,7 +50,9 @@ struct ArchiveJob : PipelineJob<ArchivePipeline> {
       if (pipeline->Step()) return OrthancPluginJobStepStatus_Continue;
 
       const std::string quality = WriteJson(pipeline->Quality(), false);
-      catalog().MarkDone(id, pipeline->DerivedId(), quality, pipeline->Summary());
+      const std::string derivedId = pipeline->DerivedId();
+      catalog().MarkDone(id, derivedId, quality, pipeline->Summary());
+      if (!derivedId.empty()) RequestRenditionAfterArchive(state, derivedId);
       outcome = pipeline->Describe();
       outcome["Status"] = "done";
       pipeline.reset();

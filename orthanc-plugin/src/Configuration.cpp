@@ -89,6 +89,32 @@ void ReadUploads(const Json::Value& u, UploadSettings& out) {
   }
 }
 
+void ReadDelivery(const Json::Value& d, DeliverySettings& out) {
+  static const std::set<std::string> known = {
+      "Enable",       "MaxAnswerMegabytes", "Renditions",        "RenditionPreset",
+      "RenditionCrf", "RenditionMaxHeight", "HlsSegmentSeconds", "TranscodeOnRetrieve",
+      "AssetsFolder"};
+  for (const auto& name : d.getMemberNames()) {
+    if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive.Delivery." + name);
+  }
+  Read(d, "Enable", out.enable);
+  Read(d, "MaxAnswerMegabytes", out.maxAnswerMegabytes, 1, 256);
+  Read(d, "Renditions", out.renditions);
+  if (out.renditions != "OnDemand" && out.renditions != "AtArchive" && out.renditions != "Never")
+    throw std::runtime_error("configuration: VideoArchive.Delivery.Renditions must be OnDemand, AtArchive or Never");
+  Read(d, "RenditionPreset", out.renditionPreset);
+  static const std::set<std::string> presets = {"ultrafast", "superfast", "veryfast", "faster",   "fast",
+                                                "medium",    "slow",      "slower",   "veryslow", "placebo"};
+  if (presets.count(out.renditionPreset) == 0)
+    throw std::runtime_error("configuration: VideoArchive.Delivery.RenditionPreset \"" + out.renditionPreset +
+                             "\" is not an x264 preset");
+  Read(d, "RenditionCrf", out.renditionCrf, 1, 51);  // 0 is lossless: not High profile
+  Read(d, "RenditionMaxHeight", out.renditionMaxHeight, 144, 1080);
+  Read(d, "HlsSegmentSeconds", out.hlsSegmentSeconds, 1.0, 60.0);
+  Read(d, "TranscodeOnRetrieve", out.transcodeOnRetrieve);
+  Read(d, "AssetsFolder", out.assetsFolder);
+}
+
 }  // namespace
 
 Configuration ParseConfiguration(const Json::Value& root) {
@@ -115,7 +141,8 @@ Configuration ParseConfiguration(const Json::Value& root) {
                                               "MaxAttempts",
                                               "FramesPerStep",
                                               "JobPriority",
-                                              "Uploads"};
+                                              "Uploads",
+                                              "Delivery"};
   for (const auto& name : s.getMemberNames()) {
     // A typo in a medical archive's configuration must not silently fall back to a default.
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive." + name);
@@ -153,6 +180,7 @@ Configuration ParseConfiguration(const Json::Value& root) {
   Read(s, "FramesPerStep", c.framesPerStep, 1, 100000);
   Read(s, "JobPriority", c.jobPriority, -1000, 1000);
   if (s.isMember("Uploads")) ReadUploads(Section(s, "Uploads"), c.uploads);
+  if (s.isMember("Delivery")) ReadDelivery(Section(s, "Delivery"), c.delivery);
   return c;
 }
 
@@ -175,6 +203,16 @@ Json::Value Configuration::ToJson() const {
   v["MaxAttempts"] = maxAttempts;
   v["FramesPerStep"] = framesPerStep;
   v["JobPriority"] = jobPriority;
+  Json::Value& d = v["Delivery"];
+  d["Enable"] = delivery.enable;
+  d["MaxAnswerMegabytes"] = delivery.maxAnswerMegabytes;
+  d["Renditions"] = delivery.renditions;
+  d["RenditionPreset"] = delivery.renditionPreset;
+  d["RenditionCrf"] = delivery.renditionCrf;
+  d["RenditionMaxHeight"] = delivery.renditionMaxHeight;
+  d["HlsSegmentSeconds"] = delivery.hlsSegmentSeconds;
+  d["TranscodeOnRetrieve"] = delivery.transcodeOnRetrieve;
+  d["AssetsFolder"] = delivery.assetsFolder;
   Json::Value& u = v["Uploads"];
   u["Enable"] = uploads.enable;
   u["MaxSizeGigabytes"] = static_cast<double>(uploads.maxSize) / (1LL << 30);

@@ -32,6 +32,19 @@ struct UploadSettings {
                                          // STOW-RS request waits this long for its instances before answering 202
 };
 
+// Playback: MP4 with Range, HLS, H.264 renditions for browsers, thumbnails, transcode on retrieve.
+struct DeliverySettings {
+  bool enable = true;
+  int maxAnswerMegabytes = 8;                // no single HTTP answer holds more (Range answers are cut to it)
+  std::string renditions = "OnDemand";       // H.264 renditions of HEVC / MPEG-2 video: OnDemand, AtArchive, Never
+  std::string renditionPreset = "veryfast";  // x264 preset
+  int renditionCrf = 23;                     // x264 CRF
+  int renditionMaxHeight = 1080;             // fits the H.264 High Profile / Level 4.2 transfer syntax
+  double hlsSegmentSeconds = 6;              // target HLS segment length (cut at keyframes)
+  bool transcodeOnRetrieve = true;           // C-GET / C-MOVE / WADO clients that accept only H.264 get H.264
+  std::string assetsFolder;                  // player page and hls.js; "" = <plugin source>/orthanc-plugin/assets
+};
+
 struct Configuration {
   bool enable = true;
   bool autoArchive = true;      // archive every incoming video instance
@@ -50,6 +63,7 @@ struct Configuration {
   int framesPerStep = 25;         // frames per job step (progress granularity, pause latency)
   int jobPriority = 0;
   UploadSettings uploads;
+  DeliverySettings delivery;
   std::string storageDirectory;  // Orthanc's StorageDirectory, for reading attachments without a copy
 
   Json::Value ToJson() const;

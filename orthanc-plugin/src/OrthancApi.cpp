@@ -58,6 +58,19 @@ bool RestGetIfFound(const std::string& uri, std::string& body) {
   return true;
 }
 
+std::string RestGetPlugins(const std::string& uri, const std::vector<std::pair<std::string, std::string>>& headers) {
+  std::vector<const char*> keys, values;
+  for (const auto& h : headers) {
+    keys.push_back(h.first.c_str());
+    values.push_back(h.second.c_str());
+  }
+  OrthancBuffer buffer;
+  Check(OrthancPluginRestApiGet2(g_context, buffer.get(), uri.c_str(), static_cast<uint32_t>(keys.size()), keys.data(),
+                                 values.data(), 1),
+        "GET " + uri);
+  return buffer.str();
+}
+
 std::string RestPost(const std::string& uri, const void* body, size_t size) {
   OrthancBuffer buffer;
   Check(OrthancPluginRestApiPost(g_context, buffer.get(), uri.c_str(), body, size), "POST " + uri);

@@ -6,6 +6,8 @@
 
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace va::plugin {
 
@@ -46,6 +48,8 @@ std::string TakeOrthancString(char* text);
 // Orthanc's own REST API (built-in routes and other plugins'), as the job/worker threads need it.
 bool RestGetIfFound(const std::string& uri, std::string& body);  // false on 404
 std::string RestPost(const std::string& uri, const void* body, size_t size);
+// GET through the API as HTTP clients see it (other plugins' routes included), with request headers.
+std::string RestGetPlugins(const std::string& uri, const std::vector<std::pair<std::string, std::string>>& headers);
 std::string RestPut(const std::string& uri, const std::string& body);
 void RestDelete(const std::string& uri);
 // Stores a DICOM file through POST /instances (Orthanc parses it in memory: the file is read whole, for the length

@@ -6,13 +6,19 @@
 
 #include "ChunkedRoute.h"
 #include "Configuration.h"
+#include "DeliveryRoutes.h"
+#include "DicomWebVideoRoutes.h"
 #include "Dispatcher.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
+#include "Renditions.h"
 #include "RestRoutes.h"
+#include "SendToModality.h"
 #include "StoredInstance.h"
 #include "StowRoutes.h"
+#include "TranscodeOnRetrieve.h"
 #include "TusRoutes.h"
+#include "VideoPictures.h"
 
 namespace {
 
@@ -58,6 +64,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
       if (resumed > 0) LogWarning(std::to_string(resumed) + " interrupted upload ingest(s) will resume");
     }
     state->dispatcher = std::make_unique<Dispatcher>(state);
+    state->renditions = std::make_unique<RenditionRegistry>(state->config.workDirectory + "/renditions");
     SetState(state);
 
     RegisterRestRoutes();
@@ -65,6 +72,16 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
       RegisterChunkedRouteErrors(context, state->config.uploads.maxBufferedRequestMegabytes);
       RegisterTusRoutes();
       RegisterStowRoutes();
+    }
+    if (state->config.delivery.enable) {
+      RegisterDeliveryRoutes();
+      RegisterDicomWebVideoRoutes(!state->config.uploads.enable);
+      RegisterSendToModalityRoute();
+      // Real pictures of videos for /preview, /frames/N/rendered and DICOMweb /rendered of frames; H.264 for
+      // receivers that accept no HEVC / MPEG-2.
+      OrthancPluginRegisterDecodeImageCallback(context, DecodeVideoFrame);
+      if (state->config.delivery.transcodeOnRetrieve)
+        OrthancPluginRegisterTranscoderCallback(context, TranscodeVideoInstance);
     }
     OrthancPluginRegisterOnStoredInstanceCallback(context, OnStoredInstance);
     OrthancPluginRegisterOnChangeCallback(context, OnChange);

@@ -10,12 +10,14 @@
 namespace va::plugin {
 
 class Dispatcher;
+class RenditionRegistry;
 
 struct PluginState {
   Configuration config;
   std::unique_ptr<archive::Catalog> catalog;
   std::unique_ptr<archive::UploadStore> uploads;  // recorder uploads staged on disk
   std::unique_ptr<Dispatcher> dispatcher;
+  std::unique_ptr<RenditionRegistry> renditions;  // H.264 renditions for browsers and legacy receivers
 };
 
 // Shared with jobs so that a job finalised late never sees a destroyed catalog.

@@ -6,6 +6,7 @@
 #include "HttpHelpers.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
+#include "RouteCallback.h"
 #include "SystemReport.h"
 
 namespace va::plugin {
@@ -27,24 +28,8 @@ Json::Value TaskToJson(const archive::Task& t) {
   return v;
 }
 
-using Handler = void (*)(PluginState&, OrthancPluginRestOutput*, const OrthancPluginHttpRequest*);
-
-// Every route: the plugin must be initialised; exceptions are answered by RunHandler.
-template <Handler handler>
-OrthancPluginErrorCode Callback(OrthancPluginRestOutput* output, const char* /*url*/,
-                                const OrthancPluginHttpRequest* request) {
-  return RunHandler(
-      [](OrthancPluginRestOutput* out, const OrthancPluginHttpRequest* req) {
-        std::shared_ptr<PluginState> state = State();
-        if (!state) throw HttpError{503, "the video archive is not initialised"};
-        handler(*state, out, req);
-      },
-      output, request);
-}
-
-void RequireMethod(const OrthancPluginHttpRequest* request, OrthancPluginHttpMethod method, const char* name) {
-  if (request->method != method) throw HttpError{405, std::string("only ") + name + " is allowed on this route"};
-}
+template <StateHandler handler>
+constexpr auto Callback = RouteCallback<handler>;
 
 void GetSystem(PluginState& state, OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {
   RequireMethod(request, OrthancPluginHttpMethod_Get, "GET");

@@ -10,6 +10,7 @@
 
 #include "ChunkedRoute.h"
 #include "DicomJsonRecord.h"
+#include "DicomWebVideoRoutes.h"
 #include "Dispatcher.h"
 #include "MultipartReader.h"
 #include "OrthancApi.h"
@@ -237,9 +238,9 @@ std::unique_ptr<RequestReader> MakeStowInStudy(const std::string&, const Orthanc
 }  // namespace
 
 void RegisterStowRoutes() {
-  RegisterChunkedRoute<nullptr, MakeStow, nullptr, nullptr>(Context(), "/video-archive/dicom-web/studies");
-  RegisterChunkedRoute<nullptr, MakeStowInStudy, nullptr, nullptr>(Context(),
-                                                                   "/video-archive/dicom-web/studies/([^/]+)");
+  RegisterChunkedRoute<ForwardStudiesGet, MakeStow, nullptr, nullptr>(Context(), "/video-archive/dicom-web/studies");
+  RegisterChunkedRoute<ForwardStudyGet, MakeStowInStudy, nullptr, nullptr>(Context(),
+                                                                           "/video-archive/dicom-web/studies/([^/]+)");
 }
 
 }  // namespace va::plugin

@@ -56,8 +56,11 @@ class OrthancServer:
     # -- lifecycle ---------------------------------------------------------------------------------------------
     def start(self, timeout=60):
         log = open(self.log_path, "ab")
+        env = dict(os.environ)
+        if os.environ.get("VA_ORTHANC_PRELOAD"):  # debugging: e.g. libasan.so for a plugin built with ASan
+            env["LD_PRELOAD"] = os.environ["VA_ORTHANC_PRELOAD"]
         self.process = subprocess.Popen(["Orthanc", "--verbose", self.config_path], stdout=log, stderr=log,
-                                        cwd=self.dir)
+                                        cwd=self.dir, env=env)
         deadline = time.time() + timeout
         while time.time() < deadline:
             if self.process.poll() is not None:
