@@ -1,4 +1,6 @@
 // StoreAssociation: C-STORE with DCMTK's DcmSCU, one presentation context per (SOP class, transfer syntax).
+#include "va/dicom/StoreScu.h"
+
 #include <dcmtk/config/osconfig.h>
 #include <dcmtk/dcmnet/diutil.h>
 #include <dcmtk/dcmnet/scu.h>
@@ -6,7 +8,6 @@
 #include <cstdio>
 
 #include "DcmtkSupport.h"
-#include "va/dicom/StoreScu.h"
 
 namespace va::dicom {
 
@@ -85,8 +86,7 @@ void StoreAssociation::Send(const std::string& path, const std::string& sopClass
                             const std::string& transferSyntax) {
   const T_ASC_PresentationContextID context =
       impl_->scu.findPresentationContextID(sopClassUid.c_str(), transferSyntax.c_str());
-  if (context == 0)
-    throw DicomError("the " + impl_->peer + " did not accept " + sopClassUid + " in " + transferSyntax);
+  if (context == 0) throw DicomError("the " + impl_->peer + " did not accept " + sopClassUid + " in " + transferSyntax);
   Uint16 status = 0;
   const OFCondition cond = impl_->scu.sendSTORERequest(context, OFFilename(path.c_str()), nullptr, status);
   if (cond.bad()) throw DicomError("the C-STORE to the " + impl_->peer + " failed: " + cond.text());

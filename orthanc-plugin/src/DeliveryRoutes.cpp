@@ -143,6 +143,7 @@ std::vector<std::string> SeriesVideoInstances(const std::string& seriesId) {
     return a.number != b.number ? a.number < b.number : (a.time != b.time ? a.time < b.time : a.id < b.id);
   });
   std::vector<std::string> ids;
+  ids.reserve(items.size());
   for (const Item& i : items) ids.push_back(i.id);
   return ids;
 }

@@ -197,16 +197,16 @@ void DispatchInstance(PluginState& state, OrthancPluginRestOutput* output, const
   }
   if (request->method != OrthancPluginHttpMethod_Get) throw HttpError{405, "only GET is allowed on this route"};
   const std::string accept = GetHeader(request, "accept");
+  // rendered with an image-only Accept is the first frame, like a thumbnail.
+  const bool picture = rest == "thumbnail" || (rest == "rendered" && WantsImage(accept));
   if (rest.empty()) {
     RetrieveVideoInstance(state, output, request, *video);
-  } else if (rest == "rendered" && WantsImage(accept)) {
+  } else if (picture) {
     ThumbnailAnswer(output, request, *video, 0);
   } else if (rest == "rendered" || rest == "bulk/7fe00010" || rest == "bulk/7FE00010" || rest == "pixeldata") {
     const SelectedMedia media = SelectMedia(state, output, id, GetArgument(request, "rendition", ""), accept);
     AnswerByteRange(output, request, *media.bytes, media.contentType, media.etag,
                     static_cast<uint64_t>(state.config.delivery.maxAnswerMegabytes) << 20);
-  } else if (rest == "thumbnail") {
-    ThumbnailAnswer(output, request, *video, 0);
   } else if (rest.rfind("frames/", 0) == 0 && rest.size() > 16 && rest.compare(rest.size() - 9, 9, "/rendered") == 0) {
     const std::string number = rest.substr(7, rest.size() - 16);
     long n = 0;

@@ -126,8 +126,8 @@ std::string RenditionRegistry::Request(const std::shared_ptr<PluginState>& state
   auto it = running_.find(sopInstanceUid);
   if (it != running_.end()) return it->second;
   failed_.erase(sopInstanceUid);
-  const std::string jobId = SubmitJob(std::make_unique<RenditionJob>(state, instanceId, sopInstanceUid),
-                                      "VideoArchiveRendition", state->config.jobPriority);
+  std::string jobId = SubmitJob(std::make_unique<RenditionJob>(state, instanceId, sopInstanceUid),
+                                "VideoArchiveRendition", state->config.jobPriority);
   running_[sopInstanceUid] = jobId;
   return jobId;
 }

@@ -1,5 +1,6 @@
 #include "VideoPictures.h"
 
+#include <cmath>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -15,7 +16,7 @@ namespace va::plugin {
 namespace {
 
 std::string VttTime(double seconds) {
-  const long ms = static_cast<long>(seconds * 1000 + 0.5);
+  const long ms = std::lround(seconds * 1000);
   char buf[32];
   std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld.%03ld", ms / 3600000, (ms / 60000) % 60, (ms / 1000) % 60,
                 ms % 1000);
