@@ -14,6 +14,7 @@
 #include "PluginState.h"
 #include "TranscodeOnRetrieve.h"
 #include "VideoPictures.h"
+#include "va/dicom/TransferSyntaxTable.h"
 
 namespace va::plugin {
 
@@ -83,6 +84,49 @@ std::string RewriteRoot(const std::string& body, const OrthancPluginHttpRequest*
   return out;
 }
 
+std::string FirstValue(const Json::Value& item, const char* tag) {
+  const Json::Value& v = item[tag]["Value"];
+  return v.isArray() && !v.empty() && v[0].isString() ? v[0].asString() : "";
+}
+
+// The DICOMweb plugin's metadata of a video instance names neither its Pixel Data nor its transfer syntax, so video
+// viewers (OHIF's dicom-video extension looks for PixelData and AvailableTransferSyntaxUID) would not recognise it:
+// add Pixel Data with a BulkDataURI to our bulkdata route, and Available Transfer Syntax UID.
+std::string AddVideoAttributes(const std::string& body, const OrthancPluginHttpRequest* request) {
+  Json::Value items;
+  try {
+    items = ParseJson(body);
+  } catch (const std::exception&) {
+    return body;
+  }
+  if (!items.isArray()) return body;
+  std::shared_ptr<PluginState> state = State();
+  if (!state) return body;
+  const std::string host = GetHeader(request, "host");
+  const std::string base = host.empty() ? "" : "http://" + host;
+  bool changed = false;
+  for (Json::Value& item : items) {
+    if (!item.isObject() || !dicom::IsVideoSopClass(FirstValue(item, "00080016"))) continue;
+    const std::string sop = FirstValue(item, "00080018");
+    const std::string id = LookupInstanceId(sop);
+    if (id.empty()) continue;
+    try {
+      const auto video = OpenStoredVideo(*state, id);
+      item["00083002"]["vr"] = "UI";
+      item["00083002"]["Value"] = Json::Value(Json::arrayValue);
+      item["00083002"]["Value"].append(video->transferSyntaxUid);
+      item["7FE00010"] = Json::Value(Json::objectValue);
+      item["7FE00010"]["vr"] = "OB";
+      item["7FE00010"]["BulkDataURI"] = base + kOurRoot + "studies/" + FirstValue(item, "0020000D") + "/series/" +
+                                        FirstValue(item, "0020000E") + "/instances/" + sop + "/bulk/7fe00010";
+      changed = true;
+    } catch (const std::exception&) {
+      // not a readable video after all: leave the plugin's answer as it is
+    }
+  }
+  return changed ? WriteJson(items, false) : body;
+}
+
 void Forward(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request, const std::string& path) {
   if (request->method != OrthancPluginHttpMethod_Get) throw HttpError{405, "only GET is allowed on this route"};
   std::string accept = GetHeader(request, "accept");
@@ -105,6 +149,7 @@ void Forward(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* re
     mime = "application/octet-stream";
   } else {
     body = RewriteRoot(body, request);
+    if (path.size() >= 8 && path.compare(path.size() - 8, 8, "metadata") == 0) body = AddVideoAttributes(body, request);
   }
   OrthancPluginAnswerBuffer(Context(), output, body.data(), static_cast<uint32_t>(body.size()), mime.c_str());
 }

@@ -248,6 +248,18 @@ class DeliveryTest(unittest.TestCase):
         browser.dicomweb_retrieve(root, study, series, sop, "metadata", out)
         meta = json.load(open(out))
         self.assertEqual(meta[0]["00080018"]["Value"][0], sop)
+        # What video viewers look for: Pixel Data with a BulkDataURI on this root, and the transfer syntax.
+        self.assertEqual(meta[0]["00083002"]["Value"][0], "1.2.840.10008.1.2.4.107")
+        bulk = meta[0]["7FE00010"]["BulkDataURI"]
+        self.assertTrue(bulk.startswith(root + "/studies/"), bulk)
+        status, h, body = curl(bulk, "-r", "0-99", "-H", "Accept: video/H265")
+        self.assertEqual((status, h["content-type"]), (206, "video/H265"))
+        self.assertEqual(body, open(self.hevc, "rb").read()[:100])
+        # The DICOMweb plugin's own rendered frame of a video goes through our decode-image callback.
+        t1 = self.tags["part1"]
+        status, h, jpeg = curl(f"{BASE}/dicom-web/studies/{t1['StudyInstanceUID']}/series/{t1['SeriesInstanceUID']}"
+                               f"/instances/{t1['SOPInstanceUID']}/frames/1/rendered")
+        self.assertEqual((status, h["content-type"], jpeg[:2]), (200, "image/jpeg", b"\xff\xd8"))
         # QIDO through our root (forwarded to the DICOMweb plugin).
         found = json.loads(curl(root + f"/studies?StudyInstanceUID={study}",
                                 "-H", "Accept: application/dicom+json")[2])
