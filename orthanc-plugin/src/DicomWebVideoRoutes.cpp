@@ -117,8 +117,10 @@ std::string AddVideoAttributes(const std::string& body, const OrthancPluginHttpR
       item["00083002"]["Value"].append(video->transferSyntaxUid);
       item["7FE00010"] = Json::Value(Json::objectValue);
       item["7FE00010"]["vr"] = "OB";
-      item["7FE00010"]["BulkDataURI"] = base + kOurRoot + "studies/" + FirstValue(item, "0020000D") + "/series/" +
-                                        FirstValue(item, "0020000E") + "/instances/" + sop + "/bulk/7fe00010";
+      std::string uri = base;
+      uri.append(kOurRoot).append("studies/").append(FirstValue(item, "0020000D"));
+      uri.append("/series/").append(FirstValue(item, "0020000E")).append("/instances/").append(sop);
+      item["7FE00010"]["BulkDataURI"] = uri + "/bulk/7fe00010";
       changed = true;
     } catch (const std::exception&) {
       // not a readable video after all: leave the plugin's answer as it is
