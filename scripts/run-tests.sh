@@ -8,15 +8,15 @@ bash scripts/install-deps.sh
 
 echo "== build and run unit + integration tests"
 bash scripts/build.sh
-(cd build && ctest --output-on-failure --timeout 1500 -LE lint)
+(cd build && ctest --output-on-failure --timeout 1500 -LE lint -j 2)  # integration tests run alone (RUN_SERIAL)
 
 echo "== unit tests under ASan + UBSan"
 BUILD_DIR=build-asan bash scripts/build.sh -DVA_SANITIZE=ON -DVA_BUILD_PLUGIN=OFF
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L unit)
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L unit -j 2)
 
 echo "== libFuzzer smoke run of every parser"
 CC=clang CXX=clang++ BUILD_DIR=build-fuzz bash scripts/build.sh -DVA_FUZZ=ON
-(cd build-fuzz && ctest --output-on-failure)
+(cd build-fuzz && ctest --output-on-failure -j 2)
 
 echo "== style and static analysis"
 (cd build && ctest --output-on-failure -L lint)

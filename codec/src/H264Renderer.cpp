@@ -15,6 +15,7 @@
 #include "H264Encoder.h"
 #include "InputFile.h"
 #include "Mp4Muxer.h"
+#include "PacketPump.h"
 #include "PicturePlan.h"
 #include "VideoFilter.h"
 #include "va/codec/H264Rendition.h"
@@ -415,26 +416,14 @@ bool H264Renderer::Step(int maxFrames) {
   if (d.finished) return false;
   if (d.failed) throw CodecError("the H.264 rendition of " + d.name + " has already failed");
   try {
-    const int64_t target = d.decoder->frames() + std::max(1, maxFrames);
-    // Also bounded by packets, so a stretch of audio-only data cannot make one step run to the end of the file.
-    int64_t packetBudget = 16 * static_cast<int64_t>(std::max(4, maxFrames));
-    while (d.decoder->frames() < target && packetBudget-- > 0) {
-      const int ret = av_read_frame(d.in->fmt.get(), d.packet.get());
-      if (ret == AVERROR_EOF) {
-        d.Finish();
-        return false;
-      }
-      if (ret < 0) throw CodecError("cannot read " + d.name + " at " + d.decoder->Position() + ": " + AvError(ret));
-      const int index = d.packet->stream_index;
-      if (index == d.in->videoIndex) {
-        ++d.videoPackets;
-        d.decoder->Send(d.packet.get());
-        av_packet_unref(d.packet.get());
-        d.DrainDecoder();
-      } else if (index == d.audioStream && d.audio) {
-        d.audio->Push(d.packet.get());
-      }
-      av_packet_unref(d.packet.get());
+    const bool more = PumpPackets(
+        *d.in, d.packet.get(), *d.decoder, maxFrames, d.name, d.videoPackets, [&] { d.DrainDecoder(); },
+        [&](AVPacket* p) {
+          if (p->stream_index == d.audioStream && d.audio) d.audio->Push(p);
+        });
+    if (!more) {
+      d.Finish();
+      return false;
     }
     return true;
   } catch (...) {

@@ -15,6 +15,7 @@
 #include "FrameRateScan.h"
 #include "InputFile.h"
 #include "Mp4Muxer.h"
+#include "PacketPump.h"
 #include "PicturePlan.h"
 #include "VideoFilter.h"
 #include "X265Encoder.h"
@@ -408,27 +409,16 @@ bool Transcoder::Step(int maxFrames) {
   if (d.finished) return false;
   if (d.failed) throw CodecError("the transcode of " + d.inputPath + " has already failed");
   try {
-    const int64_t target = d.decoder->frames() + std::max(1, maxFrames);
-    // Also bounded by packets, so a stretch of audio-only data cannot make one step run to the end of the file.
-    int64_t packetBudget = 16 * static_cast<int64_t>(std::max(4, maxFrames));
-    while (d.decoder->frames() < target && packetBudget-- > 0) {
-      const int ret = av_read_frame(d.in->fmt.get(), d.packet.get());
-      if (ret == AVERROR_EOF) {
-        d.Finish();
-        return false;
-      }
-      if (ret < 0)
-        throw CodecError("cannot read " + d.inputPath + " at " + d.decoder->Position() + ": " + AvError(ret));
-      const int index = d.packet->stream_index;
-      if (index == d.in->videoIndex) {
-        ++d.videoPackets;
-        d.decoder->Send(d.packet.get());
-        av_packet_unref(d.packet.get());
-        d.DrainDecoder();
-      } else if (index < static_cast<int>(d.audioOfStream.size()) && d.audioOfStream[index] >= 0) {
-        d.audio[d.audioOfStream[index]]->Push(d.packet.get());
-      }
-      av_packet_unref(d.packet.get());
+    const bool more = PumpPackets(
+        *d.in, d.packet.get(), *d.decoder, maxFrames, d.inputPath, d.videoPackets, [&] { d.DrainDecoder(); },
+        [&](AVPacket* p) {
+          const int index = p->stream_index;
+          if (index < static_cast<int>(d.audioOfStream.size()) && d.audioOfStream[index] >= 0)
+            d.audio[d.audioOfStream[index]]->Push(p);
+        });
+    if (!more) {
+      d.Finish();
+      return false;
     }
     return true;
   } catch (...) {

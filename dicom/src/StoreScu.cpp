@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "DcmtkSupport.h"
+#include "ScuSupport.h"
 
 namespace va::dicom {
 
@@ -17,34 +18,13 @@ struct StoreAssociation::Impl {
   std::vector<StorageProposal> proposals;
 };
 
-namespace {
-
-void CheckAe(const std::string& ae, const char* which) {
-  if (ae.empty() || ae.size() > 16)
-    throw DicomError(std::string(which) + " AE title '" + ae + "' is invalid: it must have 1 to 16 characters");
-}
-
-}  // namespace
-
 StoreAssociation::StoreAssociation(const StoreScp& scp, const std::vector<StorageProposal>& proposals)
     : impl_(std::make_unique<Impl>()) {
   detail::EnsureDictionary();
-  CheckAe(scp.calledAeTitle, "called");
-  CheckAe(scp.callingAeTitle, "calling");
-  impl_->peer = "storage SCP '" + scp.calledAeTitle + "' at " + scp.host + ":" + std::to_string(scp.port);
-  if (scp.host.empty() || scp.port <= 0 || scp.port > 65535)
-    throw DicomError("invalid address for the " + impl_->peer + ": give a host and a port from 1 to 65535");
   impl_->proposals = proposals;
   DcmSCU& scu = impl_->scu;
-  scu.setPeerHostName(scp.host.c_str());
-  scu.setPeerPort(static_cast<Uint16>(scp.port));
-  scu.setPeerAETitle(scp.calledAeTitle.c_str());
-  scu.setAETitle(scp.callingAeTitle.c_str());
-  const int timeout = scp.timeoutSec > 0 ? scp.timeoutSec : 1;
-  scu.setConnectionTimeout(timeout);
-  scu.setACSETimeout(static_cast<Uint32>(timeout));
-  scu.setDIMSETimeout(static_cast<Uint32>(timeout));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);
+  impl_->peer = detail::ConfigureScu(scu, "storage SCP", scp.host, scp.port, scp.calledAeTitle, scp.callingAeTitle,
+                                     scp.timeoutSec);
   size_t contexts = 0;
   for (const StorageProposal& p : proposals) {
     for (const std::string& ts : p.second) {

@@ -8,6 +8,7 @@
 #include <memory>
 
 #include "DcmtkSupport.h"
+#include "ScuSupport.h"
 #include "WorklistSupport.h"
 
 namespace va::dicom {
@@ -50,11 +51,6 @@ std::string StatusText(Uint16 status, const QRResponse& response) {
   return text;
 }
 
-void CheckAeTitle(const std::string& ae, const char* which) {
-  if (ae.empty() || ae.size() > 16)
-    throw DicomError(std::string(which) + " AE title '" + ae + "' is invalid: it must have 1 to 16 characters");
-}
-
 }  // namespace
 
 std::vector<WorklistEntry> QueryWorklistScp(const WorklistScp& scp, const std::string& accession) {
@@ -63,22 +59,9 @@ std::vector<WorklistEntry> QueryWorklistScp(const WorklistScp& scp, const std::s
   if (wanted.find_first_of("*?\\") != std::string::npos)
     throw DicomError("accession number '" + wanted +
                      "' holds '*', '?' or '\\', which a C-FIND treats as wildcards or a list; refusing to query");
-  CheckAeTitle(scp.calledAeTitle, "called");
-  CheckAeTitle(scp.callingAeTitle, "calling");
-  const std::string peer = "worklist SCP '" + scp.calledAeTitle + "' at " + scp.host + ":" + std::to_string(scp.port);
-  if (scp.host.empty() || scp.port <= 0 || scp.port > 65535)
-    throw DicomError("invalid address for the " + peer + ": give a host and a port from 1 to 65535");
-
   DcmSCU scu;
-  scu.setPeerHostName(scp.host.c_str());
-  scu.setPeerPort(static_cast<Uint16>(scp.port));
-  scu.setPeerAETitle(scp.calledAeTitle.c_str());
-  scu.setAETitle(scp.callingAeTitle.c_str());
-  const int timeout = scp.timeoutSec > 0 ? scp.timeoutSec : 1;
-  scu.setConnectionTimeout(timeout);
-  scu.setACSETimeout(static_cast<Uint32>(timeout));
-  scu.setDIMSETimeout(static_cast<Uint32>(timeout));
-  scu.setDIMSEBlockingMode(DIMSE_NONBLOCKING);  // so the DIMSE timeout applies
+  const std::string peer = detail::ConfigureScu(scu, "worklist SCP", scp.host, scp.port, scp.calledAeTitle,
+                                                scp.callingAeTitle, scp.timeoutSec);
   OFList<OFString> syntaxes;
   syntaxes.push_back(UID_LittleEndianExplicitTransferSyntax);
   syntaxes.push_back(UID_LittleEndianImplicitTransferSyntax);
