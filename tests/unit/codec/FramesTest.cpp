@@ -24,10 +24,7 @@ using test::Scratch;
 std::string Make(const std::string& name, const std::string& args) {
   const std::string path = Scratch(name);
   if (std::filesystem::exists(path)) return path;
-  std::string log;
-  if (test::Run("ffmpeg -nostdin -v error -y " + args + " '" + path + "'", &log) != 0)
-    throw std::runtime_error("ffmpeg could not make " + name + ": " + log);
-  return path;
+  return test::MakeWithFfmpeg(name, args);
 }
 
 // Red for 0-1 s, lime for 1-2 s, blue for 2-3 s, 10 fps, 160x120: encoded with `codec`.

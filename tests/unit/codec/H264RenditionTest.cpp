@@ -16,17 +16,9 @@
 namespace va::codec {
 namespace {
 
+using test::MakeWithFfmpeg;
 using test::Scratch;
 namespace fs = std::filesystem;
-
-// Makes Scratch(name) with `ffmpeg -nostdin -v error -y ARGS OUT`; throws (failing the test) when ffmpeg fails.
-std::string Make(const std::string& name, const std::string& args) {
-  const std::string path = Scratch(name);
-  std::string log;
-  if (test::Run("ffmpeg -nostdin -v error -y " + args + " '" + path + "'", &log) != 0)
-    throw std::runtime_error("ffmpeg could not make " + name + ": " + log);
-  return path;
-}
 
 // ffprobe's answer for one stream ("v:0", "a:0"), trailing separators and newlines removed.
 std::string Ffprobe(const std::string& path, const std::string& stream, const std::string& entries) {
@@ -83,10 +75,11 @@ class H264RenditionHevcMain10 : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!test::HaveFfmpeg()) return;
-    source_ = Make("h264_src_hevc10.mp4",
-                   "-f lavfi -i testsrc2=size=320x240:rate=25:duration=4 -f lavfi -i sine=frequency=440:duration=4 "
-                   "-c:v libx265 -preset ultrafast -pix_fmt yuv420p10le -x265-params log-level=error "
-                   "-c:a aac -b:a 64k -shortest");
+    source_ =
+        MakeWithFfmpeg("h264_src_hevc10.mp4",
+                       "-f lavfi -i testsrc2=size=320x240:rate=25:duration=4 -f lavfi -i sine=frequency=440:duration=4 "
+                       "-c:v libx265 -preset ultrafast -pix_fmt yuv420p10le -x265-params log-level=error "
+                       "-c:a aac -b:a 64k -shortest");
     output_ = Scratch("h264_out_hevc10.mp4");
     H264Options o;
     o.keyframeIntervalSec = 1;
@@ -178,9 +171,9 @@ TEST_F(H264RenditionHevcMain10, AacIsCopiedInSync) {
 
 TEST_F(H264Rendition, InterlacedMpeg2With422IsDeinterlaced) {
   const std::string src =
-      Make("h264_src_interlaced.mpg",
-           "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -f lavfi -i sine=duration=2 -c:v mpeg2video "
-           "-pix_fmt yuv422p -flags +ildct+ilme -top 1 -field_order tt -q:v 3 -c:a mp2");
+      MakeWithFfmpeg("h264_src_interlaced.mpg",
+                     "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -f lavfi -i sine=duration=2 -c:v mpeg2video "
+                     "-pix_fmt yuv422p -flags +ildct+ilme -top 1 -field_order tt -q:v 3 -c:a mp2");
   ASSERT_TRUE(Probe(src).interlaced);
   const std::string out = Scratch("h264_out_interlaced.mp4");
   const H264Result r = RenderH264(src, out, Fast());
@@ -199,8 +192,8 @@ TEST_F(H264Rendition, InterlacedMpeg2With422IsDeinterlaced) {
 }
 
 TEST_F(H264Rendition, UhdIsScaledDownTo1080p) {
-  const std::string src =
-      Make("h264_src_uhd.mp4", "-f lavfi -i testsrc2=size=3840x2160:rate=10:duration=1 -c:v libx264 -preset ultrafast");
+  const std::string src = MakeWithFfmpeg(
+      "h264_src_uhd.mp4", "-f lavfi -i testsrc2=size=3840x2160:rate=10:duration=1 -c:v libx264 -preset ultrafast");
   const std::string out = Scratch("h264_out_uhd.mp4");
   const H264Result r = RenderH264(src, out, Fast());
   EXPECT_EQ(r.sourceWidth, 3840);
@@ -217,8 +210,8 @@ TEST_F(H264Rendition, UhdIsScaledDownTo1080p) {
 }
 
 TEST_F(H264Rendition, OddAspectFitsWithinTheLimitAtEvenSizes) {
-  const std::string src = Make("h264_src_portrait.mp4",
-                               "-f lavfi -i testsrc2=size=270x480:rate=10:duration=1 -c:v libx264 -preset ultrafast");
+  const std::string src = MakeWithFfmpeg(
+      "h264_src_portrait.mp4", "-f lavfi -i testsrc2=size=270x480:rate=10:duration=1 -c:v libx264 -preset ultrafast");
   H264Options o = Fast();
   o.maxWidth = 320;
   o.maxHeight = 240;
@@ -228,9 +221,10 @@ TEST_F(H264Rendition, OddAspectFitsWithinTheLimitAtEvenSizes) {
 }
 
 TEST_F(H264Rendition, ByteSourceOfSeveralSpansWorks) {
-  const std::string mp4 = Make("h264_src_spans.mp4",
-                               "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -f lavfi -i sine=duration=2 "
-                               "-c:v libx264 -preset ultrafast -c:a aac -shortest");
+  const std::string mp4 =
+      MakeWithFfmpeg("h264_src_spans.mp4",
+                     "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -f lavfi -i sine=duration=2 "
+                     "-c:v libx264 -preset ultrafast -c:a aac -shortest");
   // The MP4 cut in three pieces, stored between unrelated bytes, as fragments lie inside a DICOM file.
   const std::vector<uint8_t> bytes = test::ReadFile(mp4);
   const size_t cut1 = bytes.size() / 3, cut2 = 2 * bytes.size() / 3;
@@ -271,8 +265,8 @@ TEST_F(H264Rendition, GarbageThrowsAndLeavesNoOutput) {
 }
 
 TEST_F(H264Rendition, TruncatedSourceFailsMidwayAndLeavesNoOutput) {
-  const std::string mp4 =
-      Make("h264_src_trunc.ts", "-f lavfi -i testsrc2=size=320x240:rate=25:duration=3 -c:v libx264 -preset ultrafast");
+  const std::string mp4 = MakeWithFfmpeg(
+      "h264_src_trunc.ts", "-f lavfi -i testsrc2=size=320x240:rate=25:duration=3 -c:v libx264 -preset ultrafast");
   std::vector<uint8_t> bytes = test::ReadFile(mp4);
   // Damage the middle of the stream: a strict rendition refuses concealed pictures.
   for (size_t i = bytes.size() / 2; i < bytes.size() / 2 + 4000 && i < bytes.size(); ++i)
@@ -293,8 +287,8 @@ TEST_F(H264Rendition, TruncatedSourceFailsMidwayAndLeavesNoOutput) {
 }
 
 TEST_F(H264Rendition, AbandonedRenditionLeavesNoOutput) {
-  const std::string src = Make("h264_src_abandon.mp4",
-                               "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -c:v libx264 -preset ultrafast");
+  const std::string src = MakeWithFfmpeg(
+      "h264_src_abandon.mp4", "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -c:v libx264 -preset ultrafast");
   const std::string out = Scratch("h264_out_abandon.mp4");
   {
     H264Renderer r(src, out, Fast());
@@ -305,9 +299,10 @@ TEST_F(H264Rendition, AbandonedRenditionLeavesNoOutput) {
 }
 
 TEST_F(H264Rendition, KeepAudioFalseDropsAudio) {
-  const std::string src = Make("h264_src_audio.mp4",
-                               "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -f lavfi -i sine=duration=2 "
-                               "-c:v libx264 -preset ultrafast -c:a aac -shortest");
+  const std::string src =
+      MakeWithFfmpeg("h264_src_audio.mp4",
+                     "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -f lavfi -i sine=duration=2 "
+                     "-c:v libx264 -preset ultrafast -c:a aac -shortest");
   H264Options o = Fast();
   o.keepAudio = false;
   const std::string out = Scratch("h264_out_noaudio.mp4");
@@ -319,8 +314,8 @@ TEST_F(H264Rendition, KeepAudioFalseDropsAudio) {
 }
 
 TEST_F(H264Rendition, ProgressGoesFromZeroToOne) {
-  const std::string src = Make("h264_src_progress.mp4",
-                               "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -c:v libx264 -preset ultrafast");
+  const std::string src = MakeWithFfmpeg(
+      "h264_src_progress.mp4", "-f lavfi -i testsrc2=size=320x240:rate=25:duration=2 -c:v libx264 -preset ultrafast");
   H264Renderer r(src, Scratch("h264_out_progress.mp4"), Fast());
   EXPECT_EQ(r.Progress(), 0.0);
   EXPECT_THROW(r.Result(), CodecError);
@@ -336,8 +331,8 @@ TEST_F(H264Rendition, ProgressGoesFromZeroToOne) {
 }
 
 TEST_F(H264Rendition, RatesAbove60AreHalved) {
-  const std::string src =
-      Make("h264_src_120.mp4", "-f lavfi -i testsrc2=size=160x120:rate=120:duration=1 -c:v libx264 -preset ultrafast");
+  const std::string src = MakeWithFfmpeg(
+      "h264_src_120.mp4", "-f lavfi -i testsrc2=size=160x120:rate=120:duration=1 -c:v libx264 -preset ultrafast");
   const H264Result r = RenderH264(src, Scratch("h264_out_120.mp4"), Fast());
   EXPECT_EQ(r.fpsNum, 60);
   EXPECT_EQ(r.fpsDen, 1);
@@ -350,8 +345,8 @@ TEST_F(H264Rendition, RatesAbove60AreHalved) {
 
 TEST_F(H264Rendition, NtscRateKeepsItsGridAndKeyframeIntervalIsRounded) {
   const std::string src =
-      Make("h264_src_ntsc.mp4",
-           "-f lavfi -i testsrc2=size=160x120:rate=30000/1001:duration=3 -c:v libx264 -preset ultrafast");
+      MakeWithFfmpeg("h264_src_ntsc.mp4",
+                     "-f lavfi -i testsrc2=size=160x120:rate=30000/1001:duration=3 -c:v libx264 -preset ultrafast");
   const std::string out = Scratch("h264_out_ntsc.mp4");
   const H264Result r = RenderH264(src, out, Fast());
   EXPECT_EQ(r.fpsNum, 30000);
@@ -366,8 +361,8 @@ TEST_F(H264Rendition, NtscRateKeepsItsGridAndKeyframeIntervalIsRounded) {
 }
 
 TEST_F(H264Rendition, InvalidOptionsAreRefusedBeforeAnyOutput) {
-  const std::string src =
-      Make("h264_src_opts.mp4", "-f lavfi -i testsrc2=size=160x120:rate=10:duration=1 -c:v libx264 -preset ultrafast");
+  const std::string src = MakeWithFfmpeg(
+      "h264_src_opts.mp4", "-f lavfi -i testsrc2=size=160x120:rate=10:duration=1 -c:v libx264 -preset ultrafast");
   const std::string out = Scratch("h264_out_opts.mp4");
   auto fails = [&](H264Options o, const std::string& words) {
     try {

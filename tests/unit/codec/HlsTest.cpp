@@ -14,32 +14,26 @@
 namespace va::codec {
 namespace {
 
+using test::MakeWithFfmpeg;
 using test::Scratch;
-
-std::string Make(const std::string& name, const std::string& args) {
-  const std::string path = Scratch(name);
-  std::string log;
-  if (test::Run("ffmpeg -nostdin -v error -y " + args + " '" + path + "'", &log) != 0)
-    throw std::runtime_error("ffmpeg could not make " + name + ": " + log);
-  return path;
-}
 
 // testsrc2 320x240 at 25 fps with a sine tone, a keyframe every second (closed GOPs).
 std::string MakeH264(const std::string& name, int seconds, const std::string& container = "") {
   const std::string d = std::to_string(seconds);
-  return Make(name, "-f lavfi -i testsrc2=size=320x240:rate=25:duration=" + d +
-                        " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=" + d +
-                        " -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -bf 3"
-                        " -c:a aac -b:a 64k -shortest " +
-                        container);
+  return MakeWithFfmpeg(name, "-f lavfi -i testsrc2=size=320x240:rate=25:duration=" + d +
+                                  " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=" + d +
+                                  " -c:v libx264 -preset veryfast -g 25 -keyint_min 25 -sc_threshold 0 -bf 3"
+                                  " -c:a aac -b:a 64k -shortest " +
+                                  container);
 }
 
 std::string MakeHevc(const std::string& name, int seconds) {
   const std::string d = std::to_string(seconds);
-  return Make(name, "-f lavfi -i testsrc2=size=320x240:rate=25:duration=" + d +
-                        " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=" + d +
-                        " -c:v libx265 -x265-params keyint=25:min-keyint=25:scenecut=0:open-gop=0:log-level=error"
-                        " -tag:v hvc1 -c:a aac -b:a 64k -shortest");
+  return MakeWithFfmpeg(name,
+                        "-f lavfi -i testsrc2=size=320x240:rate=25:duration=" + d +
+                            " -f lavfi -i sine=frequency=440:sample_rate=48000:duration=" + d +
+                            " -c:v libx265 -x265-params keyint=25:min-keyint=25:scenecut=0:open-gop=0:log-level=error"
+                            " -tag:v hvc1 -c:a aac -b:a 64k -shortest");
 }
 
 // Counts the bytes FFmpeg reads.
@@ -183,9 +177,10 @@ TEST_F(Hls, TimelineOfAnMp4ComesFromItsIndex) {
 }
 
 TEST_F(Hls, TimelineOfALongMp4ReadsLittleOfIt) {
-  const std::string longer = Make("hls_long.mp4",
-                                  "-f lavfi -i testsrc2=size=160x120:rate=25:duration=60 -c:v libx264 -preset ultrafast"
-                                  " -g 25 -keyint_min 25 -sc_threshold 0");
+  const std::string longer =
+      MakeWithFfmpeg("hls_long.mp4",
+                     "-f lavfi -i testsrc2=size=160x120:rate=25:duration=60 -c:v libx264 -preset ultrafast"
+                     " -g 25 -keyint_min 25 -sc_threshold 0");
   auto counting = std::make_shared<CountingSource>(OpenWholeFile(longer));
   const MediaTimeline t = ReadTimeline(counting);
   EXPECT_TRUE(t.fromIndex);
@@ -402,8 +397,8 @@ TEST_F(Hls, MpegTsInputIsScanned) {
 // A fragmented MP4 (moof boxes, no samples in the moov): FFmpeg 5.1 indexes its fragments when it opens a
 // seekable source, mfra box or not.
 TEST_F(Hls, FragmentedMp4) {
-  const std::string fragmented =
-      Make("hls_frag.mp4", "-i '" + a_ + "' -c copy -movflags frag_keyframe+empty_moov+default_base_moof+skip_trailer");
+  const std::string fragmented = MakeWithFfmpeg(
+      "hls_frag.mp4", "-i '" + a_ + "' -c copy -movflags frag_keyframe+empty_moov+default_base_moof+skip_trailer");
   const MediaTimeline t = ReadTimeline(OpenWholeFile(fragmented));
   const MediaTimeline whole = ReadTimeline(OpenWholeFile(a_));
   ASSERT_EQ(t.keyframes.size(), whole.keyframes.size());
@@ -436,14 +431,15 @@ TEST_F(Hls, ErrorsSayWhatIsWrong) {
   EXPECT_THROW(RemuxHlsSegment(OpenWholeFile(a_), empty, 0, out), CodecError);
   EXPECT_THROW(RemuxHlsSegment(OpenWholeFile(a_), PlanHlsCuts(t, 2)[0], -1, out), CodecError);
 
-  const std::string audioOnly = Make("hls_audio.m4a", "-f lavfi -i sine=duration=1 -c:a aac");
+  const std::string audioOnly = MakeWithFfmpeg("hls_audio.m4a", "-f lavfi -i sine=duration=1 -c:a aac");
   try {
     ReadTimeline(OpenWholeFile(audioOnly));
     ADD_FAILURE() << "audio only was accepted";
   } catch (const CodecError& e) {
     EXPECT_NE(std::string(e.what()).find("no video stream"), std::string::npos) << e.what();
   }
-  const std::string mpeg2 = Make("hls_mpeg2.mp4", "-f lavfi -i testsrc2=size=160x120:duration=1 -c:v mpeg2video");
+  const std::string mpeg2 =
+      MakeWithFfmpeg("hls_mpeg2.mp4", "-f lavfi -i testsrc2=size=160x120:duration=1 -c:v mpeg2video");
   try {
     ReadTimeline(OpenWholeFile(mpeg2));
     ADD_FAILURE() << "MPEG-2 video was accepted";

@@ -14,16 +14,8 @@ namespace va::codec {
 namespace {
 
 namespace fs = std::filesystem;
+using test::MakeWithFfmpeg;
 using test::Scratch;
-
-// Makes Scratch(name) with `ffmpeg -nostdin -v error -y ARGS OUT`; throws (failing the test) when ffmpeg fails.
-std::string Make(const std::string& name, const std::string& args) {
-  const std::string path = Scratch(name);
-  std::string log;
-  if (test::Run("ffmpeg -nostdin -v error -y " + args + " '" + path + "'", &log) != 0)
-    throw std::runtime_error("ffmpeg could not make " + name + ": " + log);
-  return path;
-}
 
 // A fresh, empty folder for one test's segments.
 std::string Folder(const std::string& name) {
@@ -75,11 +67,11 @@ class ThirtySeconds : public ::testing::Test {
  protected:
   static void SetUpTestSuite() {
     if (!test::HaveFfmpeg()) return;
-    source_ = Make("thirty.mp4",
-                   "-f lavfi -i testsrc2=size=320x240:rate=25:duration=30 "
-                   "-f lavfi -i sine=frequency=440:sample_rate=48000:duration=30 "
-                   "-c:v libx264 -preset veryfast -g 50 -keyint_min 50 -sc_threshold 0 -bf 3 "
-                   "-c:a aac -b:a 64k -shortest");
+    source_ = MakeWithFfmpeg("thirty.mp4",
+                             "-f lavfi -i testsrc2=size=320x240:rate=25:duration=30 "
+                             "-f lavfi -i sine=frequency=440:sample_rate=48000:duration=30 "
+                             "-c:v libx264 -preset veryfast -g 50 -keyint_min 50 -sc_threshold 0 -bf 3 "
+                             "-c:a aac -b:a 64k -shortest");
     sourceFrames_ = DecodeAll(source_).frames;
     dir_ = Folder("thirty_10s");
     segments_ = SplitIntoSegments(source_, dir_, "rec", SegmentLimits{10, 1LL << 30});
@@ -207,24 +199,25 @@ TEST_F(ThirtySeconds, AFailureLeavesNoSegmentBehind) {
 
 TEST(Segmenter, KeyframesFartherApartThanTheLimitAreACodecError) {
   if (!test::HaveFfmpeg()) GTEST_SKIP() << "ffmpeg not on PATH";
-  const std::string src = Make("long_gop.mkv",
-                               "-f lavfi -i testsrc2=size=160x120:rate=25:duration=12 "
-                               "-c:v libx264 -preset ultrafast -g 250 -keyint_min 250 -sc_threshold 0");
+  const std::string src = MakeWithFfmpeg("long_gop.mkv",
+                                         "-f lavfi -i testsrc2=size=160x120:rate=25:duration=12 "
+                                         "-c:v libx264 -preset ultrafast -g 250 -keyint_min 250 -sc_threshold 0");
   ExpectSplitFails(src, SegmentLimits{5, 1LL << 30}, "the GOP at 0.000 s runs 10.000 s (250 frames, about");
   // An open GOP's leading pictures reference the GOP before, so its keyframe cannot start a segment.
-  const std::string open = Make("open_gop.mkv",
-                                "-f lavfi -i testsrc2=size=160x120:rate=25:duration=6 -c:v libx264 -preset fast "
-                                "-x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0");
+  const std::string open =
+      MakeWithFfmpeg("open_gop.mkv",
+                     "-f lavfi -i testsrc2=size=160x120:rate=25:duration=6 -c:v libx264 -preset fast "
+                     "-x264-params open-gop=1:keyint=50:min-keyint=50:scenecut=0");
   ExpectSplitFails(open, SegmentLimits{4, 1LL << 30}, "runs 6.000 s (150 frames");
   ExpectSplitFails(open, SegmentLimits{4, 1LL << 30}, "its 2 other keyframes start open GOPs");
 }
 
 TEST(Segmenter, MpegTsWithMp2BecomesOneMp4WithAac) {
   if (!test::HaveFfmpeg()) GTEST_SKIP() << "ffmpeg not on PATH";
-  const std::string src = Make("h264_mp2.ts",
-                               "-f lavfi -i testsrc2=size=320x240:rate=25:duration=5 "
-                               "-f lavfi -i sine=frequency=300:sample_rate=48000:duration=5 "
-                               "-c:v libx264 -preset veryfast -bf 2 -c:a mp2 -b:a 192k -f mpegts");
+  const std::string src = MakeWithFfmpeg("h264_mp2.ts",
+                                         "-f lavfi -i testsrc2=size=320x240:rate=25:duration=5 "
+                                         "-f lavfi -i sine=frequency=300:sample_rate=48000:duration=5 "
+                                         "-c:v libx264 -preset veryfast -bf 2 -c:a mp2 -b:a 192k -f mpegts");
   ASSERT_EQ(Probe(src).container, "mpegts");
   const std::string dir = Folder("ts_one");
   const auto segments = SplitIntoSegments(src, dir, "ts", SegmentLimits{});
@@ -249,12 +242,13 @@ TEST(Segmenter, MpegTsWithMp2BecomesOneMp4WithAac) {
 
 TEST(Segmenter, HevcInMpegTsIsSplitIntoHvc1Segments) {
   if (!test::HaveFfmpeg()) GTEST_SKIP() << "ffmpeg not on PATH";
-  const std::string src = Make("hevc.ts",
-                               "-f lavfi -i testsrc2=size=320x240:rate=25:duration=6 "
-                               "-f lavfi -i sine=frequency=500:sample_rate=48000:duration=6 "
-                               "-c:v libx265 -preset ultrafast "
-                               "-x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:open-gop=0:bframes=3 "
-                               "-c:a aac -f mpegts");
+  const std::string src =
+      MakeWithFfmpeg("hevc.ts",
+                     "-f lavfi -i testsrc2=size=320x240:rate=25:duration=6 "
+                     "-f lavfi -i sine=frequency=500:sample_rate=48000:duration=6 "
+                     "-c:v libx265 -preset ultrafast "
+                     "-x265-params log-level=error:keyint=50:min-keyint=50:scenecut=0:open-gop=0:bframes=3 "
+                     "-c:a aac -f mpegts");
   const std::string dir = Folder("hevc_split");
   const auto segments = SplitIntoSegments(src, dir, "hevc", SegmentLimits{4, 1LL << 30});
   ASSERT_EQ(segments.size(), 2u);
@@ -279,7 +273,8 @@ TEST(Segmenter, HevcInMpegTsIsSplitIntoHvc1Segments) {
 // The archive's own HEVC output, with a bounded keyframe interval, segments cleanly.
 TEST(Segmenter, TranscoderOutputWithKeyintMaxSegments) {
   if (!test::HaveFfmpeg()) GTEST_SKIP() << "ffmpeg not on PATH";
-  const std::string src = Make("for_keyint.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25:duration=6 -c:v ffv1");
+  const std::string src =
+      MakeWithFfmpeg("for_keyint.mkv", "-f lavfi -i testsrc2=size=160x120:rate=25:duration=6 -c:v ffv1");
   TranscodeOptions o;
   o.preset = "ultrafast";
   o.measureQuality = false;
@@ -301,7 +296,7 @@ TEST(Segmenter, OtherVideoCodecsNeedTranscoding) {
   ExpectSplitFails(test::Clip("weasis_neurosurgery_mpeg2_ps_480p.mpg"), SegmentLimits{},
                    "is mpeg2video, which needs transcoding");
   if (!test::HaveFfmpeg()) return;
-  ExpectSplitFails(Make("mjpeg_seg.avi", "-f lavfi -i testsrc2=size=160x120:rate=10:duration=1 -c:v mjpeg"),
+  ExpectSplitFails(MakeWithFfmpeg("mjpeg_seg.avi", "-f lavfi -i testsrc2=size=160x120:rate=10:duration=1 -c:v mjpeg"),
                    SegmentLimits{}, "is mjpeg, which needs transcoding");
 }
 

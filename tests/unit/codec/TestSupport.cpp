@@ -104,4 +104,12 @@ int Run(const std::string& command, std::string* output) {
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
+std::string MakeWithFfmpeg(const std::string& name, const std::string& args) {
+  const std::string path = Scratch(name);
+  std::string log;
+  if (Run("ffmpeg -nostdin -v error -y " + args + " '" + path + "'", &log) != 0)
+    throw std::runtime_error("ffmpeg could not make " + name + ": " + log);
+  return path;
+}
+
 }  // namespace va::codec::test

@@ -19,6 +19,9 @@ void WriteFile(const std::string& path, const std::vector<uint8_t>& bytes);
 std::vector<std::string> TopLevelBoxes(const std::string& path);
 
 bool HaveFfmpeg();
+// Makes Scratch(name) with `ffmpeg -nostdin -v error -y ARGS OUT` and returns its path; throws (failing the test)
+// with ffmpeg's output when ffmpeg fails.
+std::string MakeWithFfmpeg(const std::string& name, const std::string& args);
 // Runs a shell command; returns its exit status and stdout+stderr in output.
 int Run(const std::string& command, std::string* output = nullptr);
 

@@ -13,21 +13,13 @@
 namespace va::codec {
 namespace {
 
+using test::MakeWithFfmpeg;
 using test::Scratch;
 
 TranscodeOptions Fast() {
   TranscodeOptions o;
   o.preset = "ultrafast";
   return o;
-}
-
-// Makes Scratch(name) with `ffmpeg -nostdin -v error -y ARGS OUT`; throws (failing the test) when ffmpeg fails.
-std::string Make(const std::string& name, const std::string& args) {
-  const std::string path = Scratch(name);
-  std::string log;
-  if (test::Run("ffmpeg -nostdin -v error -y " + args + " '" + path + "'", &log) != 0)
-    throw std::runtime_error("ffmpeg could not make " + name + ": " + log);
-  return path;
 }
 
 bool Contains(const std::string& text, const std::string& part) {
@@ -62,10 +54,11 @@ class TranscodeEdge : public ::testing::Test {
 // No DICOM transfer syntax carries 8K or 4:2:2: the archive keeps a 4K 4:2:0 Main 10 rendition.
 TEST_F(TranscodeEdge, EightKFourTwoTwoTwelveBitIsScaledDownToUhdMain10) {
   // Upscaled from a small test pattern with nearest neighbour, which is far cheaper than rendering it at 8K.
-  const std::string src = Make("8k.mkv",
-                               "-f lavfi -i testsrc2=size=960x540:rate=5 -frames:v 2 "
-                               "-vf scale=7680:4320:flags=neighbor,format=yuv422p12le -c:v libx265 -preset ultrafast "
-                               "-x265-params log-level=error");
+  const std::string src =
+      MakeWithFfmpeg("8k.mkv",
+                     "-f lavfi -i testsrc2=size=960x540:rate=5 -frames:v 2 "
+                     "-vf scale=7680:4320:flags=neighbor,format=yuv422p12le -c:v libx265 -preset ultrafast "
+                     "-x265-params log-level=error");
   const StreamInfo in = Probe(src);
   EXPECT_EQ(in.chromaFormat, "422");
   EXPECT_EQ(in.bitDepth, 12);
@@ -94,7 +87,8 @@ TEST_F(TranscodeEdge, EightKFourTwoTwoTwelveBitIsScaledDownToUhdMain10) {
 }
 
 TEST_F(TranscodeEdge, SizeLimitKeepsTheAspectRatioAndEvenSizes) {
-  const std::string src = Make("wide.mkv", "-f lavfi -i testsrc2=size=1000x562:rate=10:duration=0.5 -c:v ffv1");
+  const std::string src =
+      MakeWithFfmpeg("wide.mkv", "-f lavfi -i testsrc2=size=1000x562:rate=10:duration=0.5 -c:v ffv1");
   TranscodeOptions o = Fast();
   o.maxWidth = 641;  // odd limits round down to even sizes
   const TranscodeResult r = Transcode(src, Scratch("wide.mp4"), o);
@@ -112,9 +106,9 @@ TEST_F(TranscodeEdge, SizeLimitKeepsTheAspectRatioAndEvenSizes) {
 
 // One view of a side-by-side stereo frame: the left half is the pattern, the right half its mirror image.
 TEST_F(TranscodeEdge, CropTakesOneViewOfASideBySideFrame) {
-  const std::string src = Make("sbs.mkv",
-                               "-f lavfi -i testsrc2=size=320x240:rate=10:duration=1 "
-                               "-filter_complex '[0]split[a][b];[b]hflip[c];[a][c]hstack' -c:v ffv1");
+  const std::string src = MakeWithFfmpeg("sbs.mkv",
+                                         "-f lavfi -i testsrc2=size=320x240:rate=10:duration=1 "
+                                         "-filter_complex '[0]split[a][b];[b]hflip[c];[a][c]hstack' -c:v ffv1");
   ASSERT_EQ(Probe(src).width, 640);
   TranscodeOptions o = Fast();
   o.crop = {0, 0, 320, 240};
@@ -142,7 +136,8 @@ TEST_F(TranscodeEdge, CropTakesOneViewOfASideBySideFrame) {
 }
 
 TEST_F(TranscodeEdge, BadGeometryIsACodecErrorAndLeavesNoOutput) {
-  const std::string src = Make("geom.mkv", "-f lavfi -i testsrc2=size=320x240:rate=10:duration=0.3 -c:v ffv1");
+  const std::string src =
+      MakeWithFfmpeg("geom.mkv", "-f lavfi -i testsrc2=size=320x240:rate=10:duration=0.3 -c:v ffv1");
   auto expectError = [&](const TranscodeOptions& o, const std::string& message) {
     const std::string out = Scratch("geom_bad.mp4");
     try {
@@ -164,9 +159,9 @@ TEST_F(TranscodeEdge, BadGeometryIsACodecErrorAndLeavesNoOutput) {
 }
 
 TEST_F(TranscodeEdge, InterlacedSourceIsDeinterlacedOneFramePerFrame) {
-  const std::string src = Make("interlaced.mpg",
-                               "-f lavfi -i testsrc2=size=720x576:rate=25:duration=1 -c:v mpeg2video "
-                               "-flags +ildct+ilme -top 1 -field_order tt -q:v 3");
+  const std::string src = MakeWithFfmpeg("interlaced.mpg",
+                                         "-f lavfi -i testsrc2=size=720x576:rate=25:duration=1 -c:v mpeg2video "
+                                         "-flags +ildct+ilme -top 1 -field_order tt -q:v 3");
   ASSERT_TRUE(Probe(src).interlaced);
   const std::string out = Scratch("deinterlaced.mp4");
   const TranscodeResult r = Transcode(src, out, Fast());
@@ -193,9 +188,10 @@ TEST_F(TranscodeEdge, InterlacedSourceIsDeinterlacedOneFramePerFrame) {
 
 // A 30 fps capture that lost every fifth frame: the gaps are filled by repeating the frame before.
 TEST_F(TranscodeEdge, VariableFrameRateWithGapsIsPutOnTheNominalGrid) {
-  const std::string src = Make("vfr_gaps.mkv",
-                               "-f lavfi -i testsrc2=size=160x120:rate=30:duration=3 "
-                               "-vf select='not(eq(mod(n\\,5)\\,2))' -fps_mode vfr -c:v libx264 -preset ultrafast");
+  const std::string src =
+      MakeWithFfmpeg("vfr_gaps.mkv",
+                     "-f lavfi -i testsrc2=size=160x120:rate=30:duration=3 "
+                     "-vf select='not(eq(mod(n\\,5)\\,2))' -fps_mode vfr -c:v libx264 -preset ultrafast");
   const StreamInfo in = Probe(src);
   EXPECT_TRUE(in.variableFrameRate);
   EXPECT_EQ(DecodeAll(src).frames, 72);
@@ -220,10 +216,11 @@ TEST_F(TranscodeEdge, VariableFrameRateWithGapsIsPutOnTheNominalGrid) {
 
 // Every fifth frame arrives 5 ms after the one before: two frames fall into one slot and the next slot is empty.
 TEST_F(TranscodeEdge, VariableFrameRateWithCollisionsDropsAndRepeats) {
-  const std::string src = Make("vfr_bunched.mkv",
-                               "-f lavfi -i testsrc2=size=160x120:rate=30:duration=3 "
-                               "-vf settb=1/1000,setpts='(N-eq(mod(N\\,5)\\,2)*(1-0.15))/30/TB' -fps_mode vfr "
-                               "-enc_time_base:v 1:1000 -c:v libx264 -preset ultrafast");
+  const std::string src =
+      MakeWithFfmpeg("vfr_bunched.mkv",
+                     "-f lavfi -i testsrc2=size=160x120:rate=30:duration=3 "
+                     "-vf settb=1/1000,setpts='(N-eq(mod(N\\,5)\\,2)*(1-0.15))/30/TB' -fps_mode vfr "
+                     "-enc_time_base:v 1:1000 -c:v libx264 -preset ultrafast");
   EXPECT_TRUE(Probe(src).variableFrameRate);
   const TranscodeResult r = Transcode(src, Scratch("vfr_bunched.mp4"), Fast());
   EXPECT_EQ(r.framesIn, 90);
@@ -241,16 +238,16 @@ TEST_F(TranscodeEdge, ConstantRateSourcesAreNotVariable) {
     EXPECT_EQ(Probe(test::Clip(clip)).chromaFormat, "420");
   }
   // Clock jitter well inside a frame period is not a variable rate.
-  const std::string jitter = Make("jitter.mkv",
-                                  "-f lavfi -i testsrc2=size=160x120:rate=30:duration=2 "
-                                  "-vf settb=1/1000,setpts='(N+0.1*sin(N))/30/TB' -fps_mode vfr "
-                                  "-enc_time_base:v 1:1000 -c:v libx264 -preset ultrafast");
+  const std::string jitter = MakeWithFfmpeg("jitter.mkv",
+                                            "-f lavfi -i testsrc2=size=160x120:rate=30:duration=2 "
+                                            "-vf settb=1/1000,setpts='(N+0.1*sin(N))/30/TB' -fps_mode vfr "
+                                            "-enc_time_base:v 1:1000 -c:v libx264 -preset ultrafast");
   EXPECT_FALSE(Probe(jitter).variableFrameRate);
 }
 
 TEST_F(TranscodeEdge, HighChromaAndBitDepthBecomeFourTwoZeroAtTheRequestedDepth) {
-  const std::string src =
-      Make("444p12.mkv", "-f lavfi -i testsrc2=size=320x240:rate=10:duration=0.5 -pix_fmt yuv444p12le -c:v ffv1");
+  const std::string src = MakeWithFfmpeg(
+      "444p12.mkv", "-f lavfi -i testsrc2=size=320x240:rate=10:duration=0.5 -pix_fmt yuv444p12le -c:v ffv1");
   const StreamInfo in = Probe(src);
   EXPECT_EQ(in.chromaFormat, "444");
   EXPECT_EQ(in.bitDepth, 12);
@@ -267,9 +264,9 @@ TEST_F(TranscodeEdge, HighChromaAndBitDepthBecomeFourTwoZeroAtTheRequestedDepth)
     EXPECT_EQ(s.bitDepth, depth);
     EXPECT_EQ(s.profile, depth == 8 ? "Main" : "Main 10");
   }
-  const std::string grey = Make("grey.mkv",
-                                "-f lavfi -i testsrc2=size=320x240:rate=10:duration=0.3 -pix_fmt gray "
-                                "-c:v ffv1");
+  const std::string grey = MakeWithFfmpeg("grey.mkv",
+                                          "-f lavfi -i testsrc2=size=320x240:rate=10:duration=0.3 -pix_fmt gray "
+                                          "-c:v ffv1");
   EXPECT_EQ(Probe(grey).chromaFormat, "400");
   EXPECT_EQ(Transcode(grey, Scratch("grey.mp4"), Fast()).framesOut, 3);
   EXPECT_EQ(Probe(Scratch("grey.mp4")).chromaFormat, "420");
@@ -288,7 +285,7 @@ std::vector<int> Keyframes(const std::string& path) {
 }
 
 TEST_F(TranscodeEdge, KeyintMaxBoundsTheKeyframeIntervalWithClosedGops) {
-  const std::string src = Make("gop.mkv", "-f lavfi -i testsrc2=size=320x240:rate=25:duration=4 -c:v ffv1");
+  const std::string src = MakeWithFfmpeg("gop.mkv", "-f lavfi -i testsrc2=size=320x240:rate=25:duration=4 -c:v ffv1");
   TranscodeOptions o = Fast();
   o.keyintMax = 25;
   const std::string out = Scratch("gop.mp4");
@@ -306,9 +303,9 @@ TEST_F(TranscodeEdge, KeyintMaxBoundsTheKeyframeIntervalWithClosedGops) {
 
 // DICOM's HEVC syntaxes end at level 5.1, which holds 4096x2160 at 60 fps.
 TEST_F(TranscodeEdge, UhdAtSixtyFpsDeclaresLevelFiveOneAtMost) {
-  const std::string uhd = Make("uhd60.mkv",
-                               "-f lavfi -i testsrc2=size=480x270:rate=60 -frames:v 3 "
-                               "-vf scale=3840:2160:flags=neighbor -c:v libx264 -preset ultrafast");
+  const std::string uhd = MakeWithFfmpeg("uhd60.mkv",
+                                         "-f lavfi -i testsrc2=size=480x270:rate=60 -frames:v 3 "
+                                         "-vf scale=3840:2160:flags=neighbor -c:v libx264 -preset ultrafast");
   const std::string out = Scratch("uhd60.mp4");
   TranscodeOptions o = Fast();
   o.measureQuality = false;
@@ -318,9 +315,9 @@ TEST_F(TranscodeEdge, UhdAtSixtyFpsDeclaresLevelFiveOneAtMost) {
   EXPECT_FALSE(Contains(r.encoderSettings, "level-idc")) << r.encoderSettings;
 
   // Many reference frames would make x265 choose level 6; the transcoder asks for 5.1 and x265 trims them.
-  const std::string dci = Make("dci60.mkv",
-                               "-f lavfi -i testsrc2=size=512x270:rate=60 -frames:v 3 "
-                               "-vf scale=4096:2160:flags=neighbor -c:v libx264 -preset ultrafast");
+  const std::string dci = MakeWithFfmpeg("dci60.mkv",
+                                         "-f lavfi -i testsrc2=size=512x270:rate=60 -frames:v 3 "
+                                         "-vf scale=4096:2160:flags=neighbor -c:v libx264 -preset ultrafast");
   o.x265Params = "ref=6:bframes=8:rc-lookahead=10";
   const std::string dciOut = Scratch("dci60.mp4");
   const TranscodeResult d = Transcode(dci, dciOut, o);
@@ -345,7 +342,8 @@ TEST_F(TranscodeEdge, MjpegProresAndMpeg4Part2Transcode) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.name);
-    const std::string src = Make(c.name, std::string("-f lavfi -i testsrc2=size=320x240:rate=10:duration=1 ") + c.args);
+    const std::string src =
+        MakeWithFfmpeg(c.name, std::string("-f lavfi -i testsrc2=size=320x240:rate=10:duration=1 ") + c.args);
     EXPECT_EQ(Probe(src).codecName, c.codec);
     const std::string out = Scratch(std::string(c.name) + ".mp4");
     const TranscodeResult r = Transcode(src, out, Fast());
