@@ -121,6 +121,15 @@ struct H264Renderer::Impl {
   H264Result result;
 
   void Open();
+  // Open, removing whatever it left behind when it fails (the constructors' common end).
+  void OpenOrDiscard() {
+    try {
+      Open();
+    } catch (...) {
+      Discard();
+      throw;
+    }
+  }
   void OpenAudio();
   void TakeDecoded(AVFrame* decoded);
   void PullFiltered();
@@ -380,12 +389,7 @@ H264Renderer::H264Renderer(std::shared_ptr<ByteSource> input, const std::string&
   impl_->source = std::move(input);
   impl_->name = impl_->source->Name();
   impl_->outputPath = outputMp4Path;
-  try {
-    impl_->Open();
-  } catch (...) {
-    impl_->Discard();
-    throw;
-  }
+  impl_->OpenOrDiscard();
 }
 
 H264Renderer::H264Renderer(const std::string& inputPath, const std::string& outputMp4Path, const H264Options& options)
@@ -394,12 +398,7 @@ H264Renderer::H264Renderer(const std::string& inputPath, const std::string& outp
   impl_->inputPath = inputPath;
   impl_->name = inputPath;
   impl_->outputPath = outputMp4Path;
-  try {
-    impl_->Open();
-  } catch (...) {
-    impl_->Discard();
-    throw;
-  }
+  impl_->OpenOrDiscard();
 }
 
 H264Renderer::~H264Renderer() {
