@@ -166,4 +166,11 @@ MediaChoice ChooseMedia(const std::string& storedCodec, const std::string& store
       406, "the Accept header admits neither the stored " + storedCodec + " video nor its H.264 rendition (video/mp4)");
 }
 
+std::string RequestedTransferSyntax(const std::string& acceptHeader) {
+  for (const MediaRange& r : ParseAccept(acceptHeader)) {
+    if (!r.transferSyntax.empty()) return r.transferSyntax;
+  }
+  return "";
+}
+
 }  // namespace va::plugin

@@ -33,4 +33,9 @@ class NegotiationError : public std::runtime_error {
 MediaChoice ChooseMedia(const std::string& storedCodec, const std::string& storedContainer,
                         const std::string& renditionParam, const std::string& acceptHeader);
 
+// The transfer-syntax parameter of the first acceptable media range that names one ("" when none does), e.g. of
+// `multipart/related; type="application/dicom"; transfer-syntax=1.2.840.10008.1.2.4.102` in a WADO-RS retrieve.
+// NegotiationError 400 for an Accept header over 8192 bytes.
+std::string RequestedTransferSyntax(const std::string& acceptHeader);
+
 }  // namespace va::plugin

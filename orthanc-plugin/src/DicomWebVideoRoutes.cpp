@@ -1,7 +1,5 @@
 #include "DicomWebVideoRoutes.h"
 
-#include <algorithm>
-#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <vector>
@@ -12,6 +10,7 @@
 #include "MediaSelection.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
+#include "RouteCallback.h"
 #include "TranscodeOnRetrieve.h"
 #include "VideoPictures.h"
 #include "va/dicom/TransferSyntaxTable.h"
@@ -156,21 +155,6 @@ void Forward(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* re
   OrthancPluginAnswerBuffer(Context(), output, body.data(), static_cast<uint32_t>(body.size()), mime.c_str());
 }
 
-// "transfer-syntax=..." of the Accept header's application/dicom entries; "" when none is named.
-std::string RequestedSyntax(const std::string& accept) {
-  std::string lower = accept;
-  std::transform(lower.begin(), lower.end(), lower.begin(), [](unsigned char c) { return std::tolower(c); });
-  size_t at = lower.find("transfer-syntax");
-  if (at == std::string::npos) return "";
-  at += std::strlen("transfer-syntax");
-  while (at < lower.size() && (lower[at] == ' ' || lower[at] == '=' || lower[at] == '"')) ++at;
-  size_t end = at;
-  while (end < lower.size() &&
-         (std::isdigit(static_cast<unsigned char>(lower[end])) || lower[end] == '.' || lower[end] == '*'))
-    ++end;
-  return accept.substr(at, end - at);
-}
-
 void AnswerDicomPart(OrthancPluginRestOutput* output, const std::string& path, const std::string& syntax) {
   std::ifstream in(path, std::ios::binary);
   const std::string body((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
@@ -188,7 +172,12 @@ void AnswerDicomPart(OrthancPluginRestOutput* output, const std::string& path, c
 // version when an H.264 syntax is asked for.
 void RetrieveVideoInstance(PluginState& state, OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request,
                            const StoredVideo& video) {
-  const std::string wanted = RequestedSyntax(GetHeader(request, "accept"));
+  std::string wanted;
+  try {
+    wanted = RequestedTransferSyntax(GetHeader(request, "accept"));
+  } catch (const NegotiationError& e) {
+    throw HttpError{e.status(), e.what()};
+  }
   if (wanted.empty() || wanted == "*" || wanted == video.transferSyntaxUid) {
     AnswerDicomPart(output, video.dicomPath, video.transferSyntaxUid);
     return;
@@ -292,17 +281,6 @@ void Dispatch(PluginState& state, OrthancPluginRestOutput* output, const Orthanc
   Forward(output, request, path);
 }
 
-OrthancPluginErrorCode DispatchCallback(OrthancPluginRestOutput* output, const char*,
-                                        const OrthancPluginHttpRequest* request) {
-  return RunHandler(
-      [](OrthancPluginRestOutput* out, const OrthancPluginHttpRequest* req) {
-        std::shared_ptr<PluginState> state = State();
-        if (!state) throw HttpError{503, "the video archive is not initialised"};
-        Dispatch(*state, out, req);
-      },
-      output, request);
-}
-
 OrthancPluginErrorCode StudiesCallback(OrthancPluginRestOutput* output, const char*,
                                        const OrthancPluginHttpRequest* request) {
   return RunHandler(ForwardStudiesGet, output, request);
@@ -325,7 +303,7 @@ void ForwardStudyGet(OrthancPluginRestOutput* output, const OrthancPluginHttpReq
 void RegisterDicomWebVideoRoutes(bool withStudyRoutes) {
   // Deeper than a study, or the all-series / all-instances QIDO searches: never the same paths as STOW-RS.
   OrthancPluginRegisterRestCallbackNoLock(Context(), "/video-archive/dicom-web/(studies/[^/]+/.+|series|instances)",
-                                          DispatchCallback);
+                                          RouteCallback<Dispatch>);
   if (withStudyRoutes) {
     OrthancPluginRegisterRestCallbackNoLock(Context(), "/video-archive/dicom-web/studies", StudiesCallback);
     OrthancPluginRegisterRestCallbackNoLock(Context(), "/video-archive/dicom-web/studies/([^/]+)", StudyCallback);

@@ -24,5 +24,9 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const va::plugin::NegotiationError&) {
     }
   }
+  try {
+    (void)va::plugin::RequestedTransferSyntax(first);
+  } catch (const va::plugin::NegotiationError&) {
+  }
   return 0;
 }

@@ -59,3 +59,14 @@ TEST(MediaNegotiation, NothingAcceptableIs406) {
   EXPECT_EQ(StatusOf("h264", "", "video/H265"), 406);
   EXPECT_EQ(StatusOf("hevc", "", std::string(9000, 'a')), 400);
 }
+
+TEST(MediaNegotiation, RequestedTransferSyntaxOfAWadoRetrieve) {
+  using va::plugin::RequestedTransferSyntax;
+  EXPECT_EQ(
+      RequestedTransferSyntax("multipart/related; type=\"application/dicom\"; transfer-syntax=1.2.840.10008.1.2.4.102"),
+      "1.2.840.10008.1.2.4.102");
+  EXPECT_EQ(RequestedTransferSyntax("multipart/related; type=\"application/dicom\"; transfer-syntax=*"), "*");
+  EXPECT_EQ(RequestedTransferSyntax("multipart/related; type=\"application/dicom\""), "");
+  EXPECT_EQ(RequestedTransferSyntax("multipart/related; transfer-syntax=1.2.3;q=0, */*"), "");
+  EXPECT_THROW(RequestedTransferSyntax(std::string(9000, 'a')), NegotiationError);
+}
