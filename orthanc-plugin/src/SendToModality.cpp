@@ -10,13 +10,11 @@
 #include "StoredVideo.h"
 #include "TranscodeOnRetrieve.h"
 #include "va/dicom/StoreScu.h"
+#include "va/dicom/VideoInstance.h"
 
 namespace va::plugin {
 
 namespace {
-
-const std::vector<std::string> kH264Syntaxes = {"1.2.840.10008.1.2.4.104", "1.2.840.10008.1.2.4.102",
-                                                "1.2.840.10008.1.2.4.103"};
 
 dicom::StoreScp LookupModality(const std::string& name) {
   std::string body;
@@ -98,28 +96,19 @@ void Store(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
       item.path = item.video->dicomPath;
     } catch (const HttpError& e) {
       if (e.status != 415) throw;
-      // Not video: sent as stored.
-      const Json::Value tags = ParseJson([&] {
-        std::string t;
-        RestGetIfFound("/instances/" + id + "/metadata?expand", t);
-        return t;
-      }());
-      item.syntax = tags.get("TransferSyntax", "").asString();
-      const Json::Value simple = ParseJson([&] {
-        std::string t;
-        RestGetIfFound("/instances/" + id + "/simplified-tags", t);
-        return t;
-      }());
-      item.sopClass = simple.get("SOPClassUID", "").asString();
-      item.sopInstance = simple.get("SOPInstanceUID", "").asString();
+      // Not video: sent as stored; its header says how.
       std::string file;
-      RestGetIfFound("/instances/" + id + "/file", file);
+      if (!RestGetIfFound("/instances/" + id + "/file", file)) throw HttpError{404, "no instance " + id};
+      const dicom::InstanceHeader header = OnLargeStack([&] { return dicom::PeekHeader(file.data(), file.size()); });
+      item.sopClass = header.sopClassUid;
+      item.sopInstance = header.sopInstanceUid;
+      item.syntax = header.transferSyntaxUid;
       item.path = (scratch / (id + "-send.dcm")).string();
       std::ofstream(item.path, std::ios::binary).write(file.data(), static_cast<std::streamsize>(file.size()));
     }
     std::vector<std::string> syntaxes = {item.syntax};
     if (item.video && item.video->codec != "h264")
-      syntaxes.insert(syntaxes.end(), kH264Syntaxes.begin(), kH264Syntaxes.end());
+      syntaxes.insert(syntaxes.end(), H264SyntaxesWritten().begin(), H264SyntaxesWritten().end());
     std::vector<std::string> fresh;
     for (const std::string& ts : syntaxes) {
       if (proposed.insert({item.sopClass, ts}).second) fresh.push_back(ts);
@@ -145,8 +134,8 @@ void Store(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
           r["Transcoded"] = false;
         } else if (item.video && !PickH264Syntax(accepted, 1920, 1080, 30).empty()) {
           const std::string out = (scratch / (item.id + "-send-h264.dcm")).string();
-          WriteH264Instance(state, item.path, *item.video, accepted, false, out);
-          const std::string ts = PickH264Syntax(accepted, 1920, 1080, 30);
+          // Sent in the syntax the rendition was written in (the best accepted one it fits).
+          const std::string ts = WriteH264Instance(state, item.path, *item.video, accepted, false, out);
           association.Send(out, item.sopClass, ts);
           std::error_code ec;
           std::filesystem::remove(out, ec);

@@ -17,10 +17,6 @@
 
 namespace va::plugin {
 
-void WriteH264InstanceHere(PluginState& state, const std::string& dicomPath, const StoredVideo& video,
-                           const std::vector<std::string>& allowedSyntaxes, bool newSopInstanceUid,
-                           const std::string& outPath);
-
 namespace {
 
 std::string ScratchPath(const PluginState& state, const std::string& what) {
@@ -44,28 +40,10 @@ std::mutex& EncodeMutex() {
   return m;
 }
 
-}  // namespace
-
-std::string PickH264Syntax(const std::vector<std::string>& allowed, int width, int height, double fps) {
-  for (const char* uid : {"1.2.840.10008.1.2.4.104", "1.2.840.10008.1.2.4.102", "1.2.840.10008.1.2.4.103"}) {
-    bool offered = false;
-    for (const std::string& a : allowed) offered = offered || a == uid;
-    if (!offered) continue;
-    const dicom::VideoTransferSyntax* ts = dicom::FindVideoTransferSyntax(uid);
-    if (ts != nullptr && dicom::CheckFits(*ts, width, height, fps, 8).empty()) return uid;
-  }
-  return "";
-}
-
-void WriteH264Instance(PluginState& state, const std::string& dicomPath, const StoredVideo& video,
-                       const std::vector<std::string>& allowedSyntaxes, bool newSopInstanceUid,
-                       const std::string& outPath) {
-  OnLargeStack([&] { WriteH264InstanceHere(state, dicomPath, video, allowedSyntaxes, newSopInstanceUid, outPath); });
-}
-
-void WriteH264InstanceHere(PluginState& state, const std::string& dicomPath, const StoredVideo& video,
-                           const std::vector<std::string>& allowedSyntaxes, bool newSopInstanceUid,
-                           const std::string& outPath) {
+// WriteH264Instance on the calling thread.
+std::string WriteH264InstanceHere(PluginState& state, const std::string& dicomPath, const StoredVideo& video,
+                                  const std::vector<std::string>& allowedSyntaxes, bool newSopInstanceUid,
+                                  const std::string& outPath) {
   const std::string rendition = state.renditions->PathFor(video.sopInstanceUid);
   {
     std::lock_guard<std::mutex> lock(EncodeMutex());
@@ -79,7 +57,7 @@ void WriteH264InstanceHere(PluginState& state, const std::string& dicomPath, con
   }
   const codec::StreamInfo info = codec::Probe(rendition);
   const double fps = info.fpsDen > 0 ? static_cast<double>(info.fpsNum) / info.fpsDen : 0;
-  const std::string syntax = PickH264Syntax(allowedSyntaxes, info.width, info.height, fps);
+  std::string syntax = PickH264Syntax(allowedSyntaxes, info.width, info.height, fps);
   if (syntax.empty())
     throw std::runtime_error("the receiver accepts no H.264 transfer syntax that a " + std::to_string(info.width) +
                              "x" + std::to_string(info.height) + " rendition fits");
@@ -94,6 +72,33 @@ void WriteH264InstanceHere(PluginState& state, const std::string& dicomPath, con
   spec.derivationDescription = "H.264 rendition for a receiver that does not accept " + video.transferSyntaxUid;
   const dicom::VideoInstanceReader source(dicomPath);
   dicom::WriteTranscodedInstance(source, spec, outPath);
+  return syntax;
+}
+
+}  // namespace
+
+const std::vector<std::string>& H264SyntaxesWritten() {
+  static const std::vector<std::string> syntaxes = {"1.2.840.10008.1.2.4.104", "1.2.840.10008.1.2.4.102",
+                                                    "1.2.840.10008.1.2.4.103"};
+  return syntaxes;
+}
+
+std::string PickH264Syntax(const std::vector<std::string>& allowed, int width, int height, double fps) {
+  for (const std::string& uid : H264SyntaxesWritten()) {
+    bool offered = false;
+    for (const std::string& a : allowed) offered = offered || a == uid;
+    if (!offered) continue;
+    const dicom::VideoTransferSyntax* ts = dicom::FindVideoTransferSyntax(uid);
+    if (ts != nullptr && dicom::CheckFits(*ts, width, height, fps, 8).empty()) return uid;
+  }
+  return "";
+}
+
+std::string WriteH264Instance(PluginState& state, const std::string& dicomPath, const StoredVideo& video,
+                              const std::vector<std::string>& allowedSyntaxes, bool newSopInstanceUid,
+                              const std::string& outPath) {
+  return OnLargeStack(
+      [&] { return WriteH264InstanceHere(state, dicomPath, video, allowedSyntaxes, newSopInstanceUid, outPath); });
 }
 
 OrthancPluginErrorCode TranscodeVideoInstance(OrthancPluginMemoryBuffer* transcoded, const void* buffer, uint64_t size,

@@ -12,15 +12,18 @@
 
 namespace va::plugin {
 
+// The H.264 syntaxes a transcode on retrieve can write, best first: .104, .102, .103.
+const std::vector<std::string>& H264SyntaxesWritten();
+
 // The H.264 syntax (best first: .104, .102, .103) among `allowed` that the rendition fits; "" when none.
 std::string PickH264Syntax(const std::vector<std::string>& allowed, int width, int height, double fps);
 
 // Writes the H.264 version of the instance at dicomPath to outPath: the cached rendition when one exists (else it
 // is made now and kept), wrapped with every attribute of the source (SOP Instance UID kept unless newSopInstanceUid).
-// Throws std::runtime_error with a reason when no offered syntax fits.
-void WriteH264Instance(PluginState& state, const std::string& dicomPath, const StoredVideo& video,
-                       const std::vector<std::string>& allowedSyntaxes, bool newSopInstanceUid,
-                       const std::string& outPath);
+// Returns the syntax written. Throws std::runtime_error with a reason when no offered syntax fits.
+std::string WriteH264Instance(PluginState& state, const std::string& dicomPath, const StoredVideo& video,
+                              const std::vector<std::string>& allowedSyntaxes, bool newSopInstanceUid,
+                              const std::string& outPath);
 
 // Orthanc's transcoder callback. Declines (OrthancPluginErrorCode_Plugin) what is not video or asks for no H.264.
 OrthancPluginErrorCode TranscodeVideoInstance(OrthancPluginMemoryBuffer* transcoded, const void* buffer, uint64_t size,
