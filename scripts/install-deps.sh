@@ -9,12 +9,15 @@ packages=(
   # libraries
   libdcmtk-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libx265-dev
   libboost-dev libssl-dev libsqlite3-dev libjsoncpp-dev libgtest-dev libgmock-dev
+  libcurl4-openssl-dev libxml2-dev libpq-dev
   # real tools the tests drive
   dcmtk ffmpeg dicom3tools python3-pydicom curl iproute2 util-linux time procps bc
   # the tus gateway (config/nginx-tus.conf.in)
   nginx-light
   # a real browser for the playback tests (headless, driven by playwright-core; plays H.264, not HEVC)
   chromium
+  # the storage tests' real servers: a single-node Ceph (S3 through radosgw) and PostgreSQL (tests/services/)
+  ceph-mon ceph-osd radosgw ceph-common ceph-base postgresql
 )
 # Node.js runs the off-the-shelf JavaScript clients of the tests; keep an existing installation (e.g. NodeSource's,
 # which bundles npm and conflicts with Debian's npm package).
