@@ -32,22 +32,32 @@ struct EnvelopeHeader {
   std::string noncePrefix;  // 8 bytes
 };
 
-// Parses and validates a header (magic, chunk size 4 KiB..64 MiB, sizes that fit); throws EnvelopeError.
+// Parses and validates a header (magic, chunk size 4 KiB..64 MiB, reserved bytes zero, at most 2^32 chunks, sizes
+// that fit in 64 bits); throws EnvelopeError. Reads the first kEnvelopeHeaderSize bytes; size may be larger.
 EnvelopeHeader ParseEnvelopeHeader(const uint8_t* data, size_t size);
 std::string SerializeEnvelopeHeader(const EnvelopeHeader& header);
 
+// These validate the sizes in header (not the nonce prefix) and throw EnvelopeError as ParseEnvelopeHeader does.
 uint64_t ChunkCount(const EnvelopeHeader& header);  // >= 1
 // Total stored size of an object of header.plainSize bytes.
 uint64_t StoredSize(const EnvelopeHeader& header);
-// Where chunk i starts in the stored bytes, and how many stored bytes it has (ciphertext + tag).
+// Where chunk i starts in the stored bytes (i == ChunkCount gives StoredSize), and how many stored bytes it has
+// (ciphertext + tag; i < ChunkCount).
 uint64_t ChunkStoredOffset(const EnvelopeHeader& header, uint64_t index);
 size_t ChunkStoredSize(const EnvelopeHeader& header, uint64_t index);
 
-// Encrypts an object chunk by chunk, in order. Holds one chunk.
+// Encrypts an object chunk by chunk (in any order; each chunk stands alone). Holds no chunk: EncryptChunk returns
+// each one. Errors (bad key size, chunk size or length) throw EnvelopeError. EncryptChunk is const and thread-safe
+// (one OpenSSL context per call). The copy of the data key is wiped on destruction.
 class EnvelopeEncryptor {
  public:
   // dataKey: 32 bytes. A fresh random nonce prefix is drawn.
   EnvelopeEncryptor(const std::string& dataKey, uint64_t plainSize, uint32_t chunkSize = kDefaultChunkSize);
+  ~EnvelopeEncryptor();
+  EnvelopeEncryptor(const EnvelopeEncryptor&) = default;
+  EnvelopeEncryptor(EnvelopeEncryptor&&) noexcept = default;
+  EnvelopeEncryptor& operator=(const EnvelopeEncryptor&) = default;
+  EnvelopeEncryptor& operator=(EnvelopeEncryptor&&) noexcept = default;
   const EnvelopeHeader& Header() const { return header_; }
   std::string HeaderBytes() const;
   // Encrypts chunk index (plain must be exactly that chunk's plain length); returns ciphertext | tag.
@@ -59,12 +69,22 @@ class EnvelopeEncryptor {
   std::string headerBytes_;
 };
 
+// DecryptChunk is const and thread-safe: several threads may decrypt chunks of one object concurrently (one OpenSSL
+// context per call). The copy of the data key is wiped on destruction.
 class EnvelopeDecryptor {
  public:
+  // headerBytes: at least the kEnvelopeHeaderSize header bytes (only those are used); throws EnvelopeError when the
+  // key is not 32 bytes or the header is invalid.
   EnvelopeDecryptor(const std::string& dataKey, const std::string& headerBytes);
+  ~EnvelopeDecryptor();
+  EnvelopeDecryptor(const EnvelopeDecryptor&) = default;
+  EnvelopeDecryptor(EnvelopeDecryptor&&) noexcept = default;
+  EnvelopeDecryptor& operator=(const EnvelopeDecryptor&) = default;
+  EnvelopeDecryptor& operator=(EnvelopeDecryptor&&) noexcept = default;
   const EnvelopeHeader& Header() const { return header_; }
-  // Decrypts and authenticates chunk index from its stored bytes; returns its plain bytes. Throws EnvelopeError
-  // ("chunk 12 of 40 failed authentication") when the bytes were altered.
+  // Decrypts and authenticates chunk index (0-based) from its stored bytes (exactly ChunkStoredSize); returns its
+  // plain bytes. Throws EnvelopeError ("chunk 12 of 40 failed authentication") when the bytes were altered, and
+  // never returns unauthenticated plaintext.
   std::string DecryptChunk(uint64_t index, const uint8_t* stored, size_t length) const;
 
  private:
