@@ -22,23 +22,23 @@ struct ObjectFacts {
 };
 
 struct ObjectAge {
-  uint64_t size = 0;           // plain bytes
-  int64_t createdAt = 0;       // unix seconds
-  int64_t lastAccessAt = 0;    // unix seconds
+  uint64_t size = 0;         // plain bytes
+  int64_t createdAt = 0;     // unix seconds
+  int64_t lastAccessAt = 0;  // unix seconds; 0 = never read, idle since createdAt
 };
 
 // "Objects that match go to these tiers, this many copies." Empty / negative criteria match everything.
 struct PlacementRule {
   std::string name;
-  double minAgeDays = -1;        // since creation
-  double minIdleDays = -1;       // since last access
+  double minAgeDays = -1;   // since creation
+  double minIdleDays = -1;  // since last access
   std::vector<std::string> sopClassUids;
-  std::string copyKind;          // "original", "archival", "other" or "" (any)
+  std::string copyKind;  // "original", "archival", "other" or "" (any)
   std::vector<std::string> organisations;
   uint64_t minSize = 0;
-  uint64_t maxSize = 0;          // 0 = no limit
+  uint64_t maxSize = 0;            // 0 = no limit
   std::vector<std::string> tiers;  // target tiers, in read preference order
-  int copies = 1;                // how many of tiers must hold a verified copy (the first `copies` allowed ones)
+  int copies = 1;                  // how many of tiers must hold a verified copy (the first `copies` allowed ones)
 };
 
 struct TierPlace {
@@ -67,7 +67,8 @@ Placement DecidePlacement(const std::vector<PlacementRule>& rules, const std::ve
                           const ObjectAge& age, int64_t now);
 
 // Checks a rule set against the tiers and jurisdictions at configuration time: unknown tiers, copies > tiers, a rule
-// restricted to organisations that can never be placed in any of its tiers. Returns the problems ("" = none).
+// restricted to organisations that can never be placed in any of its tiers (or in fewer than `copies`), copies < 1,
+// unknown copy kinds, minSize > maxSize. Returns the problems (empty = none).
 std::vector<std::string> CheckRules(const std::vector<PlacementRule>& rules, const std::vector<TierPlace>& tiers,
                                     const Jurisdictions& jurisdictions);
 
@@ -81,6 +82,10 @@ struct RetentionRule {
 
 // The date until which an object must be kept: the longest of every matching rule. lastVisit is the latest study
 // date known for the patient (0 = unknown, then createdAt counts as the visit). 0 = no retention.
+// Years are calendar years: the same month, day and time N years later (20 years after 2024-02-29 is 2044-02-29,
+// one year after it is 2025-02-28; after 2023-03-15 it is 2043-03-15). A fraction of a year adds that fraction of
+// 365.2425 days. A rule's country matches the organisation's first jurisdiction country (defaultCountries for an
+// unlisted organisation), case-insensitively; a rule with a country never matches an organisation with no country.
 int64_t RetainUntil(const std::vector<RetentionRule>& rules, const Jurisdictions& jurisdictions,
                     const std::string& organisation, int64_t lastVisit, int64_t createdAt);
 
