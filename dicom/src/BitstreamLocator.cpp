@@ -6,14 +6,15 @@
 // only trusted after the bytes there are verified to be the Pixel Data header (tag, VR, undefined length); the items
 // are then walked with their 32-bit lengths, each checked against the size. Neither DCMTK nor the walk reads a
 // fragment value, so the cost does not depend on the size of the bitstream.
+//
+// A file, a buffer and a caller's RandomReader are one implementation over a ByteReader: DCMTK reads through a
+// ReaderInputStream (blocks from 4 KiB, doubling; values above 64 KiB skipped, not read), at most kMaxHeaderRead
+// bytes, then the walk reads 8 bytes per item. A typical video costs one 4 KiB read and a few item headers.
 #include <dcmtk/config/osconfig.h>
-#include <dcmtk/dcmdata/dcistrmf.h>
-#include <dcmtk/dcmdata/dcmetinf.h>
 #include <dcmtk/dcmdata/dcxfer.h>
 
 #include <cctype>
 
-#include "DcmtkSupport.h"
 #include "EncapsulatedLayout.h"
 #include "HeaderPeek.h"
 #include "va/dicom/BitstreamLocation.h"
@@ -21,8 +22,9 @@
 namespace va::dicom {
 namespace {
 
-// Values above this stay in the file (read only if asked for): the header strings are far smaller.
-constexpr Uint32 kLazyThreshold = 4096;
+// What DCMTK may read before Pixel Data (values it skips do not count): far above any real header, icons and private
+// attributes included, and far below a multi-GiB object read whole because it holds no Pixel Data.
+constexpr uint64_t kMaxHeaderRead = 64ull * 1024 * 1024;
 
 std::string Printable(const std::string& s) {
   std::string out;
@@ -64,31 +66,32 @@ BitstreamLocation LocateAfterHeader(const detail::ByteReader& bytes, InstanceHea
   return location;
 }
 
+// The one implementation: every entry point is a ByteReader. The cache keeps the last block DCMTK read, in which
+// the Pixel Data header and the first item headers usually lie.
+BitstreamLocation Locate(const detail::ByteReader& source, const std::string& name) {
+  const detail::CachingReader bytes(source);
+  detail::PeekedInstance peeked = detail::PeekUntilPixelData(bytes, name, kMaxHeaderRead);
+  return LocateAfterHeader(bytes, std::move(peeked.header), peeked.stopOffset, peeked.xfer, name);
+}
+
 }  // namespace
 
 BitstreamLocation LocateBitstream(const std::string& path) {
-  detail::EnsureDictionary();
-  const std::string name = "'" + path + "'";
-  const detail::FileReader bytes(path);  // opened first: says why when the path is missing or not a file
+  const detail::FileReader bytes(path);  // says why when the path is missing or not a file
+  return Locate(bytes, "'" + path + "'");
+}
 
-  DcmInputFileStream stream(OFFilename(path.c_str()));
-  if (stream.status().bad()) throw DicomError("cannot open " + name + ": " + stream.status().text());
-  DcmFileFormat file;
-  file.transferInit();
-  const OFCondition cond = file.readUntilTag(stream, EXS_Unknown, EGL_noChange, kLazyThreshold, DCM_PixelData);
-  file.transferEnd();
-  if (cond.bad()) throw DicomError(name + " is not a readable DICOM file, or is truncated (" + cond.text() + ")");
-  InstanceHeader header = detail::HeaderFromFile(file);  // may read values left in the file: before it closes
-  if (file.getMetaInfo()->card() == 0 && header.sopClassUid.empty())
-    throw DicomError(name + " is not a DICOM file (no meta header and no SOP Class UID)");
-  return LocateAfterHeader(bytes, std::move(header), static_cast<uint64_t>(stream.tell()),
-                           file.getDataset()->getOriginalXfer(), name);
+BitstreamLocation LocateBitstream(const RandomReader& reader, uint64_t size, const std::string& name) {
+  const std::string quoted = "'" + name + "'";
+  if (!reader) throw DicomError("LocateBitstream: no reader given for " + quoted);
+  const detail::CallbackReader bytes(reader, size, quoted);
+  return Locate(bytes, quoted);
 }
 
 BitstreamLocation LocateBitstreamInBuffer(const void* data, size_t size) {
-  detail::PeekedInstance peeked = detail::PeekUntilPixelData(data, size, "LocateBitstreamInBuffer");
+  if (data == nullptr || size == 0) throw DicomError("LocateBitstreamInBuffer: empty buffer");
   const detail::BufferReader bytes(static_cast<const unsigned char*>(data), size);
-  return LocateAfterHeader(bytes, std::move(peeked.header), peeked.stopOffset, peeked.xfer, "the buffer");
+  return Locate(bytes, "the buffer");
 }
 
 }  // namespace va::dicom

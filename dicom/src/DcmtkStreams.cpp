@@ -5,68 +5,140 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <new>
+
+#include "va/dicom/DicomError.h"
 
 namespace va::dicom::detail {
 
-// ---------------------------------------------------------------- memory
+// ---------------------------------------------------------------- reader
 
-offile_off_t MemoryProducer::read(void* buf, offile_off_t buflen) {
-  if (buflen <= 0 || buf == nullptr) return 0;
+namespace {
+
+constexpr size_t kLastBlock = 1024 * 1024;  // blocks grow up to this
+
+std::string MiB(uint64_t bytes) {
+  return std::to_string(bytes / (1024 * 1024)) + " MiB";
+}
+
+}  // namespace
+
+bool ReaderStreamSource::Read(uint64_t pos, unsigned char* out, size_t n) {
+  if (error_) return false;
+  try {
+    const size_t zeros = pos < prefix_ ? static_cast<size_t>(std::min<uint64_t>(n, prefix_ - pos)) : 0;
+    std::memset(out, 0, zeros);
+    const size_t fromBytes = n - zeros;
+    if (fromBytes == 0) return true;
+    if (fromBytes > limit_ - read_)
+      throw DicomError("the header of " + name_ + " (what precedes Pixel Data) takes more than " + MiB(limit_) +
+                       " to parse; refused (a DICOM header, icons and private attributes included, is far smaller)");
+    const uint64_t offset = pos + zeros - prefix_;
+    if (!bytes_.ReadAt(offset, out + zeros, fromBytes))
+      throw DicomError("cannot read bytes " + std::to_string(offset) + " to " + std::to_string(offset + fromBytes) +
+                       " of " + name_ + ": it is shorter than its size (" + std::to_string(bytes_.Size()) +
+                       " bytes) said; did it change while it was read?");
+    read_ += fromBytes;
+    return true;
+  } catch (...) {
+    error_ = std::current_exception();
+    return false;
+  }
+}
+
+void ReaderStreamSource::RethrowIfFailed() const {
+  if (error_) std::rethrow_exception(error_);
+}
+
+OFCondition ReaderProducer::status() const {
+  return source_.Failed() ? EC_InvalidStream : EC_Normal;
+}
+
+offile_off_t ReaderProducer::avail() {
+  return source_.Failed() || pos_ >= source_.Size() ? 0 : static_cast<offile_off_t>(source_.Size() - pos_);
+}
+
+// The block from pos_ on; nextBlock_ doubles, so a long header costs few reads and a short one reads little.
+bool ReaderProducer::Refill() {
+  try {
+    const auto length = static_cast<size_t>(std::min<uint64_t>(nextBlock_, source_.Size() - pos_));
+    block_.resize(length);
+    if (!source_.Read(pos_, block_.data(), length)) {
+      block_.clear();
+      return false;
+    }
+    blockStart_ = pos_;
+    nextBlock_ = std::min(nextBlock_ * 2, kLastBlock);
+    return true;
+  } catch (const std::bad_alloc&) {  // DCMTK must not see an exception
+    block_.clear();
+    return false;
+  }
+}
+
+offile_off_t ReaderProducer::read(void* buf, offile_off_t buflen) {
+  if (buflen <= 0 || buf == nullptr || eos()) return 0;
   auto* out = static_cast<unsigned char*>(buf);
-  const size_t n = std::min(static_cast<size_t>(buflen), size_ - pos_);
-  const size_t zeros = pos_ < prefix_ ? std::min(n, prefix_ - pos_) : 0;
-  std::memset(out, 0, zeros);
-  std::memcpy(out + zeros, data_ + (pos_ + zeros - prefix_), n - zeros);
+  const uint64_t want = std::min<uint64_t>(static_cast<uint64_t>(buflen), source_.Size() - pos_);
+  uint64_t done = 0;
+  while (done < want) {
+    const uint64_t left = want - done;
+    if (pos_ >= blockStart_ && pos_ < blockStart_ + block_.size()) {
+      const auto n = static_cast<size_t>(std::min<uint64_t>(left, blockStart_ + block_.size() - pos_));
+      std::memcpy(out + done, block_.data() + (pos_ - blockStart_), n);
+      done += n;
+      pos_ += n;
+    } else if (left >= kLastBlock) {  // a large value loaded lazily: straight into DCMTK's buffer
+      if (!source_.Read(pos_, out + done, static_cast<size_t>(left))) break;
+      done += left;
+      pos_ += left;
+    } else if (!Refill()) {
+      break;
+    }
+  }
+  return static_cast<offile_off_t>(done);
+}
+
+offile_off_t ReaderProducer::skip(offile_off_t skiplen) {
+  if (skiplen <= 0 || eos()) return 0;
+  const uint64_t n = std::min<uint64_t>(static_cast<uint64_t>(skiplen), source_.Size() - pos_);
   pos_ += n;
   return static_cast<offile_off_t>(n);
 }
 
-offile_off_t MemoryProducer::skip(offile_off_t skiplen) {
-  if (skiplen <= 0) return 0;
-  const size_t n = std::min(static_cast<size_t>(skiplen), size_ - pos_);
-  pos_ += n;
-  return static_cast<offile_off_t>(n);
-}
-
-void MemoryProducer::putback(offile_off_t num) {
+void ReaderProducer::putback(offile_off_t num) {
   if (num <= 0) return;
-  pos_ -= std::min(static_cast<size_t>(num), pos_);
+  pos_ -= std::min<uint64_t>(static_cast<uint64_t>(num), pos_);
 }
 
 namespace {
 
-class MemoryStreamFactory : public DcmInputStreamFactory {
+class ReaderStreamFactory : public DcmInputStreamFactory {
  public:
-  MemoryStreamFactory(const unsigned char* data, size_t size, size_t prefix, offile_off_t offset)
-      : data_(data), size_(size), prefix_(prefix), offset_(offset) {}
+  ReaderStreamFactory(ReaderStreamSource& source, offile_off_t offset) : source_(source), offset_(offset) {}
   DcmInputStream* create() const override {
-    auto* stream = new MemoryInputStream(data_, size_, prefix_);
+    auto* stream = new ReaderInputStream(source_);
     stream->skip(offset_);
     return stream;
   }
-  DcmInputStreamFactory* clone() const override { return new MemoryStreamFactory(*this); }
+  DcmInputStreamFactory* clone() const override { return new ReaderStreamFactory(*this); }
   DcmInputStreamFactoryType ident() const override { return DFT_DcmInputTempFileStreamFactory; }
 
  private:
-  const unsigned char* data_;
-  size_t size_, prefix_;
+  ReaderStreamSource& source_;
   offile_off_t offset_;
 };
 
 }  // namespace
 
-MemoryInputStream::MemoryInputStream(const unsigned char* data, size_t size, size_t zeroPrefix)
-    : MemoryProducerHolder(data, size, zeroPrefix),
-      DcmInputStream(&producer),
-      data_(data),
-      size_(size),
-      prefix_(zeroPrefix) {}
+ReaderInputStream::ReaderInputStream(ReaderStreamSource& source)
+    : ReaderProducerHolder(source), DcmInputStream(&producer), source_(source) {}
 
-DcmInputStreamFactory* MemoryInputStream::newFactory() const {
-  // With a compression filter installed, tell() counts inflated bytes, not buffer offsets: no factory then,
+DcmInputStreamFactory* ReaderInputStream::newFactory() const {
+  // With a compression filter installed, tell() counts inflated bytes, not stream offsets: no factory then,
   // exactly like DcmInputFileStream.
   if (currentProducer() != &producer) return nullptr;
-  return new MemoryStreamFactory(data_, size_, prefix_, tell());
+  return new ReaderStreamFactory(source_, tell());
 }
 
 // ---------------------------------------------------------------- file slice

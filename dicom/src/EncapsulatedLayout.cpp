@@ -131,6 +131,37 @@ bool FileReader::ReadAt(uint64_t offset, unsigned char* out, size_t n) const {
   return true;
 }
 
+bool CallbackReader::ReadAt(uint64_t offset, unsigned char* out, size_t n) const {
+  if (offset > size_ || n > size_ - offset) return false;
+  for (size_t done = 0; done < n;) {
+    const uint64_t at = offset + done;
+    const size_t got = reader_(at, out + done, n - done);
+    if (got == 0)
+      throw DicomError("reading " + name_ + ": no bytes at offset " + std::to_string(at) + ", before its end at " +
+                       std::to_string(size_) + ": the object is shorter than its size says (truncated?)");
+    if (got > n - done)
+      throw DicomError("reading " + name_ + ": the reader returned " + std::to_string(got) + " bytes at offset " +
+                       std::to_string(at) + " where " + std::to_string(n - done) + " were asked for");
+    done += got;
+  }
+  return true;
+}
+
+bool CachingReader::ReadAt(uint64_t offset, unsigned char* out, size_t n) const {
+  // Reads this large are blocks of the DCMTK parse (item headers are 8 bytes, element headers at most 12).
+  constexpr size_t kMinCached = 256, kMaxCached = 1 << 20;
+  if (offset >= blockStart_ && offset - blockStart_ <= block_.size() && n <= block_.size() - (offset - blockStart_)) {
+    if (n > 0) std::memcpy(out, block_.data() + (offset - blockStart_), n);
+    return true;
+  }
+  if (!bytes_.ReadAt(offset, out, n)) return false;
+  if (n >= kMinCached && n <= kMaxCached) {
+    block_.assign(out, out + n);
+    blockStart_ = offset;
+  }
+  return true;
+}
+
 std::optional<ElementHeader> FindPixelDataHeader(const ByteReader& bytes, uint64_t stopOffset, E_TransferSyntax xfer) {
   const DcmXfer x(xfer);
   // DCMTK 3.6.7 stops right after the tag, VR and length of Pixel Data and does not put them back: the header ends

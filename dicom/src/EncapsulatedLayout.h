@@ -9,13 +9,14 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "va/dicom/BitstreamLocation.h"
 
 namespace va::dicom::detail {
 
-// Random access to the bytes of a buffer or a file.
+// Random access to the bytes of a buffer, a file or a caller's reader.
 class ByteReader {
  public:
   virtual ~ByteReader() = default;
@@ -51,6 +52,37 @@ class FileReader final : public ByteReader {
   std::string path_;
   int fd_ = -1;
   uint64_t size_ = 0;
+};
+
+// A caller's RandomReader over an object of a known size. ReadAt loops over short reads; a reader that returns
+// nothing before the end of the object, or more than asked for, gets a DicomError naming `name`. Exceptions of the
+// reader itself propagate unchanged.
+class CallbackReader final : public ByteReader {
+ public:
+  CallbackReader(const RandomReader& reader, uint64_t size, std::string name)
+      : reader_(reader), size_(size), name_(std::move(name)) {}
+  uint64_t Size() const override { return size_; }
+  bool ReadAt(uint64_t offset, unsigned char* out, size_t n) const override;
+
+ private:
+  const RandomReader& reader_;
+  uint64_t size_;
+  std::string name_;
+};
+
+// Keeps a copy of the last large read (a block of the DCMTK parse), so that the small reads which follow inside it
+// (the Pixel Data header, the first item headers; the meta header, parsed twice) cost no second read. Not
+// thread-safe, like every reader of one parse.
+class CachingReader final : public ByteReader {
+ public:
+  explicit CachingReader(const ByteReader& bytes) : bytes_(bytes) {}
+  uint64_t Size() const override { return bytes_.Size(); }
+  bool ReadAt(uint64_t offset, unsigned char* out, size_t n) const override;
+
+ private:
+  const ByteReader& bytes_;
+  mutable std::vector<unsigned char> block_;
+  mutable uint64_t blockStart_ = 0;
 };
 
 // A data element header as the bytes hold it.

@@ -10,10 +10,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <stdexcept>
 
 #include "../../../dicom/src/WriterTesting.h"
 #include "DicomTestSupport.h"
@@ -68,6 +71,119 @@ void Truncate(const std::string& from, const std::string& to, uint64_t size) {
   ASSERT_LT(size, bytes.size());
   bytes.resize(size);
   test::WriteAll(to, bytes);
+}
+
+// A RandomReader over a file (pread) or a vector, counting what it is asked for. Optionally short reads (at most
+// maxChunk bytes a call), an exception at the first read reaching failAt, data ending before the size given to
+// LocateBitstream (dataEnd), or one byte more reported than asked for.
+struct CountingReader {
+  explicit CountingReader(const std::string& path) : fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC)) {
+    EXPECT_GE(fd, 0) << path;
+    size = dataEnd = static_cast<uint64_t>(::lseek(fd, 0, SEEK_END));
+  }
+  explicit CountingReader(const std::vector<unsigned char>& bytes) : memory(&bytes) { size = dataEnd = bytes.size(); }
+  ~CountingReader() {
+    if (fd >= 0) ::close(fd);
+  }
+  CountingReader(const CountingReader&) = delete;
+  CountingReader& operator=(const CountingReader&) = delete;
+
+  RandomReader Reader() {
+    return [this](uint64_t offset, uint8_t* buffer, size_t length) -> size_t {
+      ++calls;
+      if (length == 0 || offset >= size || length > size - offset) outside = true;  // never asked by LocateBitstream
+      if (offset >= dataEnd) return 0;
+      if (offset + length > failAt) throw std::runtime_error("S3 GET failed: 503 Slow Down");
+      const size_t n = static_cast<size_t>(std::min<uint64_t>({length, maxChunk, dataEnd - offset}));
+      if (memory != nullptr) {
+        std::memcpy(buffer, memory->data() + offset, n);
+      } else {
+        EXPECT_EQ(::pread(fd, buffer, n, static_cast<off_t>(offset)), static_cast<ssize_t>(n));
+      }
+      bytes += n;
+      return n + (overReport ? 1 : 0);
+    };
+  }
+  BitstreamLocation Locate() { return LocateBitstream(Reader(), size, "instance 42 (tier s3)"); }
+
+  int fd = -1;
+  const std::vector<unsigned char>* memory = nullptr;
+  uint64_t size = 0, dataEnd = 0;
+  uint64_t maxChunk = UINT64_MAX, failAt = UINT64_MAX;
+  bool overReport = false;
+  uint64_t calls = 0, bytes = 0;
+  bool outside = false;
+};
+
+void ExpectSameLocation(const BitstreamLocation& a, const BitstreamLocation& b) {
+  ExpectSameFragments(a, b);
+  EXPECT_EQ(a.transferSyntaxUid, b.transferSyntaxUid);
+  EXPECT_EQ(a.header.sopInstanceUid, b.header.sopInstanceUid);
+  EXPECT_EQ(a.header.sopClassUid, b.header.sopClassUid);
+  EXPECT_EQ(a.header.transferSyntaxUid, b.header.transferSyntaxUid);
+  EXPECT_EQ(a.header.patientId, b.header.patientId);
+  EXPECT_EQ(a.header.seriesDescription, b.header.seriesDescription);
+  EXPECT_EQ(a.header.columns, b.header.columns);
+  EXPECT_EQ(a.header.numberOfFrames, b.header.numberOfFrames);
+  EXPECT_EQ(a.header.pixelDataEncapsulated, b.header.pixelDataEncapsulated);
+}
+
+// A copy of the instance at path with an Icon Image Sequence before the top-level Pixel Data, holding an
+// encapsulated Pixel Data of its own.
+void WriteWithIcon(const std::string& path, const std::string& out) {
+  DcmFileFormat file;
+  ASSERT_TRUE(file.loadFile(path.c_str()).good());
+  DcmDataset& d = *file.getDataset();
+  DcmItem* icon = nullptr;
+  ASSERT_TRUE(d.findOrCreateSequenceItem(DCM_IconImageSequence, icon, -2).good());
+  icon->putAndInsertUint16(DCM_SamplesPerPixel, 3);
+  icon->putAndInsertString(DCM_PhotometricInterpretation, "YBR_PARTIAL_420");
+  icon->putAndInsertUint16(DCM_Rows, 64);
+  icon->putAndInsertUint16(DCM_Columns, 64);
+  icon->putAndInsertUint16(DCM_BitsAllocated, 8);
+  icon->putAndInsertUint16(DCM_BitsStored, 8);
+  icon->putAndInsertUint16(DCM_HighBit, 7);
+  icon->putAndInsertUint16(DCM_PixelRepresentation, 0);
+  auto* sequence = new DcmPixelSequence(DcmTag(DCM_PixelSequenceTag));
+  sequence->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));  // empty Basic Offset Table
+  auto* iconFragment = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
+  const std::vector<Uint8> iconBytes(6000, 0xAB);  // above the reader's lazy-loading threshold
+  iconFragment->putUint8Array(iconBytes.data(), static_cast<unsigned long>(iconBytes.size()));
+  sequence->insert(iconFragment);
+  auto* iconPixels = new DcmPixelData(DCM_PixelData);
+  iconPixels->putOriginalRepresentation(EXS_MPEG4HighProfileLevel4_1, nullptr, sequence);
+  ASSERT_TRUE(icon->insert(iconPixels).good());
+  ASSERT_TRUE(file.saveFile(out.c_str(), EXS_MPEG4HighProfileLevel4_1).good());
+}
+
+// The bytes of a (single-fragment, explicit VR little endian) instance with `count` private OB elements of `length`
+// bytes each inserted just before Pixel Data: a header as large as wanted.
+std::vector<unsigned char> WithLargeHeader(const std::vector<unsigned char>& bytes, const BitstreamLocation& location,
+                                           size_t count, uint32_t length) {
+  const uint64_t pixelData = location.fragments[0].fileOffset - 8 - 8 - 12;  // fragment item, empty table, header
+  const unsigned char header[6] = {0xE0, 0x7F, 0x10, 0x00, 'O', 'B'};
+  EXPECT_EQ(std::memcmp(bytes.data() + pixelData, header, sizeof header), 0);
+  std::vector<unsigned char> out(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(pixelData));
+  out.reserve(bytes.size() + count * (12 + static_cast<size_t>(length)));
+  for (size_t i = 0; i < count; ++i) {  // (7FDF,1000+i) OB: a private group just before (7FE0)
+    const auto element = static_cast<uint16_t>(0x1000 + i);
+    const unsigned char h[12] = {0xDF,
+                                 0x7F,
+                                 static_cast<unsigned char>(element & 0xFF),
+                                 static_cast<unsigned char>(element >> 8),
+                                 'O',
+                                 'B',
+                                 0,
+                                 0,
+                                 static_cast<unsigned char>(length),
+                                 static_cast<unsigned char>(length >> 8),
+                                 static_cast<unsigned char>(length >> 16),
+                                 static_cast<unsigned char>(length >> 24)};
+    out.insert(out.end(), h, h + sizeof h);
+    out.resize(out.size() + length, static_cast<unsigned char>(i));
+  }
+  out.insert(out.end(), bytes.begin() + static_cast<std::ptrdiff_t>(pixelData), bytes.end());
+  return out;
 }
 
 class Locate : public ::testing::Test {
@@ -167,30 +283,8 @@ TEST_F(Locate, BufferWithoutPreamble) {
 // An Icon Image Sequence before the top-level Pixel Data may hold an encapsulated Pixel Data of its own; only the
 // top-level one is the video.
 TEST_F(Locate, NestedIconPixelDataIsNotTheVideo) {
-  DcmFileFormat file;
-  ASSERT_TRUE(file.loadFile(source.c_str()).good());
-  DcmDataset& d = *file.getDataset();
-  DcmItem* icon = nullptr;
-  ASSERT_TRUE(d.findOrCreateSequenceItem(DCM_IconImageSequence, icon, -2).good());
-  icon->putAndInsertUint16(DCM_SamplesPerPixel, 3);
-  icon->putAndInsertString(DCM_PhotometricInterpretation, "YBR_PARTIAL_420");
-  icon->putAndInsertUint16(DCM_Rows, 64);
-  icon->putAndInsertUint16(DCM_Columns, 64);
-  icon->putAndInsertUint16(DCM_BitsAllocated, 8);
-  icon->putAndInsertUint16(DCM_BitsStored, 8);
-  icon->putAndInsertUint16(DCM_HighBit, 7);
-  icon->putAndInsertUint16(DCM_PixelRepresentation, 0);
-  auto* sequence = new DcmPixelSequence(DcmTag(DCM_PixelSequenceTag));
-  sequence->insert(new DcmPixelItem(DcmTag(DCM_Item, EVR_OB)));  // empty Basic Offset Table
-  auto* iconFragment = new DcmPixelItem(DcmTag(DCM_Item, EVR_OB));
-  const std::vector<Uint8> iconBytes(6000, 0xAB);  // above the reader's lazy-loading threshold
-  iconFragment->putUint8Array(iconBytes.data(), static_cast<unsigned long>(iconBytes.size()));
-  sequence->insert(iconFragment);
-  auto* iconPixels = new DcmPixelData(DCM_PixelData);
-  iconPixels->putOriginalRepresentation(EXS_MPEG4HighProfileLevel4_1, nullptr, sequence);
-  ASSERT_TRUE(icon->insert(iconPixels).good());
   const std::string withIcon = dir / "icon.dcm";
-  ASSERT_TRUE(file.saveFile(withIcon.c_str(), EXS_MPEG4HighProfileLevel4_1).good());
+  ASSERT_NO_FATAL_FAILURE(WriteWithIcon(source, withIcon));
 
   const BitstreamLocation location = LocateBitstream(withIcon);
   EXPECT_EQ(Lengths(location), (std::vector<uint64_t>{172526}));
@@ -238,6 +332,164 @@ TEST_F(Locate, LargeFileLocatesWithoutReadingFragments) {
   EXPECT_EQ(location.fragments[0].length, 0xFFFFFFFEull);
   EXPECT_EQ(location.fragments[1].fileOffset, second);
   EXPECT_EQ(location.totalLength, 0xFFFFFFFEull + 0x40000000ull);
+
+  // Through a reader, as from a storage tier: the header block and four item headers.
+  CountingReader reader(big);
+  const auto readerStart = std::chrono::steady_clock::now();
+  const BitstreamLocation fromReader = reader.Locate();
+  const auto readerElapsed = std::chrono::steady_clock::now() - readerStart;
+  EXPECT_LT(readerElapsed, std::chrono::seconds(1));
+  ExpectSameLocation(fromReader, location);
+  EXPECT_FALSE(reader.outside);
+  EXPECT_LT(reader.bytes, 16u * 1024);
+  EXPECT_LE(reader.calls, 8u);
+  std::printf("[ measure  ] %llu-byte object located through a reader in %lld us: %llu bytes read in %llu calls\n",
+              static_cast<unsigned long long>(reader.size),
+              static_cast<long long>(std::chrono::duration_cast<std::chrono::microseconds>(readerElapsed).count()),
+              static_cast<unsigned long long>(reader.bytes), static_cast<unsigned long long>(reader.calls));
+}
+
+// The reader version is the file version: same fragments, same header, for every kind of instance, whatever the
+// size of the reads the reader gives back.
+TEST_F(Locate, ReaderGivesWhatTheFileGives) {
+  const std::string odd = dir / "odd.dcm", derived = dir / "derived.dcm", fragments = dir / "fragments.dcm",
+                    icon = dir / "icon.dcm";
+  WriteNewVideoInstance(test::EndovisSpec(test::OddClip()), odd);
+  WriteDerivedInstance(VideoInstanceReader(source), HevcSpec(test::EvenClip()), derived);
+  detail::WriteDerivedInstanceWithFragmentLimit(VideoInstanceReader(source), HevcSpec(test::OddClip()), fragments,
+                                                64 * 1024);
+  ASSERT_NO_FATAL_FAILURE(WriteWithIcon(source, icon));
+  for (const std::string& path : {source, odd, derived, fragments, icon}) {
+    const BitstreamLocation fromFile = LocateBitstream(path);
+    for (const uint64_t chunk : {UINT64_MAX, uint64_t{4096}, uint64_t{7}, uint64_t{1}}) {
+      CountingReader reader(path);
+      reader.maxChunk = chunk;
+      const BitstreamLocation fromReader = reader.Locate();
+      ExpectSameLocation(fromReader, fromFile);
+      EXPECT_EQ(ReadInPlace(path, fromReader), Extracted(path, dir)) << path;
+      EXPECT_FALSE(reader.outside) << path << " chunk " << chunk;
+      if (chunk == 1) {
+        EXPECT_EQ(reader.calls, reader.bytes) << path;  // one call per byte, each one answered
+      }
+    }
+  }
+}
+
+// Only the header and the item headers are read: a few KiB, in a handful of calls, whatever the bitstream.
+TEST_F(Locate, ReaderReadsTheHeaderAndTheItemHeadersOnly) {
+  const std::string fragments = dir / "fragments.dcm";
+  detail::WriteDerivedInstanceWithFragmentLimit(VideoInstanceReader(source), HevcSpec(test::OddClip()), fragments,
+                                                64 * 1024);
+  for (const std::string& path : {source, fragments}) {
+    CountingReader reader(path);
+    const BitstreamLocation location = reader.Locate();
+    const uint64_t headerEnd = location.fragments[0].fileOffset;
+    EXPECT_LE(reader.bytes, std::max<uint64_t>(headerEnd, 4096) + 8 * location.fragments.size() + 8) << path;
+    EXPECT_LT(reader.bytes * 20, reader.size) << path;
+    EXPECT_LE(reader.calls, location.fragments.size() + 3) << path;
+    std::printf("[ measure  ] %s: %zu fragment(s), %llu bytes; %llu bytes read in %llu calls\n",
+                std::filesystem::path(path).filename().c_str(), location.fragments.size(),
+                static_cast<unsigned long long>(reader.size), static_cast<unsigned long long>(reader.bytes),
+                static_cast<unsigned long long>(reader.calls));
+  }
+}
+
+// What the reader throws comes out unchanged, from the DCMTK parse as from the walk over the items.
+TEST_F(Locate, ReaderExceptionPropagates) {
+  const std::string fragments = dir / "fragments.dcm";
+  detail::WriteDerivedInstanceWithFragmentLimit(VideoInstanceReader(source), HevcSpec(test::OddClip()), fragments,
+                                                64 * 1024);
+  const BitstreamLocation location = LocateBitstream(fragments);
+  // The first read; the item header of the last fragment (the walk).
+  for (const uint64_t failAt : {uint64_t{0}, location.fragments.back().fileOffset - 4}) {
+    CountingReader reader(fragments);
+    reader.failAt = failAt;
+    try {
+      reader.Locate();
+      ADD_FAILURE() << "no exception, failAt " << failAt;
+    } catch (const std::runtime_error& e) {
+      EXPECT_STREQ(e.what(), "S3 GET failed: 503 Slow Down") << failAt;
+    }
+  }
+  // Deep inside a large header: from a later block of the DCMTK parse.
+  const std::vector<unsigned char> large = WithLargeHeader(ReadAll(source), LocateBitstream(source), 2000, 4000);
+  CountingReader reader(large);
+  reader.failAt = 5'000'000;
+  EXPECT_THROW(reader.Locate(), std::runtime_error);
+  EXPECT_FALSE(reader.outside);
+}
+
+TEST_F(Locate, ReaderTruncatedObject) {
+  const BitstreamLocation location = LocateBitstream(source);
+  const std::vector<unsigned char> bytes = ReadAll(source);
+  // Cut, the size saying so: the same errors as a cut file.
+  const auto cut = [&](uint64_t size) {
+    return std::vector<unsigned char>(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
+  };
+  const std::vector<unsigned char> inFragment = cut(location.fragments[0].fileOffset + 1000);
+  EXPECT_ERROR_MENTIONS(CountingReader(inFragment).Locate(), "declares 172526 bytes, but only 1000 remain");
+  const std::vector<unsigned char> afterFragment = cut(location.fragments[0].fileOffset + location.fragments[0].length);
+  EXPECT_ERROR_MENTIONS(CountingReader(afterFragment).Locate(), "without the Sequence Delimitation Item (FFFE,E0DD)");
+  const std::vector<unsigned char> inHeader = cut(400);
+  EXPECT_ERROR_MENTIONS(CountingReader(inHeader).Locate(), "'instance 42 (tier s3)' is not a readable DICOM instance");
+
+  // Shorter than the size given: the reader comes back with nothing before the end, in the header or in the walk.
+  CountingReader inTheHeader(bytes);
+  inTheHeader.dataEnd = 400;
+  EXPECT_ERROR_MENTIONS(
+      inTheHeader.Locate(),
+      "reading 'instance 42 (tier s3)': no bytes at offset 400, before its end at " + std::to_string(bytes.size()));
+  const std::string fragments = dir / "fragments.dcm";
+  detail::WriteDerivedInstanceWithFragmentLimit(VideoInstanceReader(source), HevcSpec(test::OddClip()), fragments,
+                                                64 * 1024);
+  const uint64_t end = LocateBitstream(fragments).fragments[2].fileOffset - 4;  // inside the third item header
+  CountingReader inTheWalk(fragments);
+  inTheWalk.dataEnd = end;
+  EXPECT_ERROR_MENTIONS(inTheWalk.Locate(), "no bytes at offset " + std::to_string(end) + ", before its end at " +
+                                                std::to_string(inTheWalk.size) + ": the object is shorter");
+  EXPECT_FALSE(inTheWalk.outside);
+}
+
+TEST_F(Locate, ReaderBreakingItsContract) {
+  CountingReader reader(source);
+  reader.overReport = true;
+  EXPECT_ERROR_MENTIONS(reader.Locate(), "bytes at offset 0 where 4096 were asked for");
+  EXPECT_ERROR_MENTIONS(LocateBitstream(RandomReader(), 1000, "x"), "no reader");
+  EXPECT_ERROR_MENTIONS(LocateBitstream(CountingReader(source).Reader(), 0, "x"), "'x' is empty");
+}
+
+// A header of any realistic size is parsed (values above 64 KiB skipped, not read); one that would take more than
+// 64 MiB to parse is refused instead of read to the end.
+TEST_F(Locate, LargeHeaders) {
+  const BitstreamLocation original = LocateBitstream(source);
+  const std::vector<unsigned char> bytes = ReadAll(source);
+  const auto shifted = [&](const BitstreamLocation& location, uint64_t by) {
+    ASSERT_EQ(location.fragments.size(), 1u);
+    EXPECT_EQ(location.fragments[0].fileOffset, original.fragments[0].fileOffset + by);
+    EXPECT_EQ(location.totalLength, original.totalLength);
+  };
+  {  // 10 MB of 4000-byte values: all parsed
+    const std::vector<unsigned char> large = WithLargeHeader(bytes, original, 2500, 4000);
+    CountingReader reader(large);
+    shifted(reader.Locate(), 2500 * 4012);
+    // The header, and at most one block (blocks grow to 1 MiB) beyond it.
+    EXPECT_LE(reader.bytes, original.fragments[0].fileOffset + 2500 * 4012 + (1u << 20));
+    const std::string path = dir / "large-header.dcm";
+    test::WriteAll(path, large);
+    ExpectSameLocation(LocateBitstream(path), reader.Locate());
+  }
+  {  // one 48 MiB value: skipped
+    const std::vector<unsigned char> blob = WithLargeHeader(bytes, original, 1, 48u << 20);
+    CountingReader reader(blob);
+    shifted(reader.Locate(), (48u << 20) + 12);
+    EXPECT_LT(reader.bytes, 64u * 1024);
+  }
+  {  // 68 MB of 4000-byte values: refused
+    const std::vector<unsigned char> huge = WithLargeHeader(bytes, original, 17000, 4000);
+    CountingReader reader(huge);
+    EXPECT_ERROR_MENTIONS(reader.Locate(), "takes more than 64 MiB to parse");
+    EXPECT_LE(reader.bytes, (64u << 20) + (1u << 20));
+  }
 }
 
 TEST_F(Locate, TruncatedInsideAFragment) {
@@ -322,6 +574,10 @@ TEST_F(Locate, EveryPrefixOfTheHeaderIsRefusedCleanly) {
   for (uint64_t size = 1; size < end; ++size) {
     const std::vector<unsigned char> prefix(bytes.begin(), bytes.begin() + static_cast<std::ptrdiff_t>(size));
     EXPECT_THROW(LocateBitstreamInBuffer(prefix.data(), prefix.size()), DicomError) << size;
+    CountingReader reader(prefix);
+    reader.maxChunk = 5;
+    EXPECT_THROW(reader.Locate(), DicomError) << size;
+    EXPECT_FALSE(reader.outside) << size;
   }
   dcmdata.setLogLevel(before);
 }

@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -33,6 +34,18 @@ struct BitstreamLocation {
 // when the file is not DICOM, has no or native Pixel Data, is truncated inside the fragment sequence, has a broken
 // item, or is encoded in a syntax whose layout is not located (big endian, deflated).
 BitstreamLocation LocateBitstream(const std::string& path);
+
+// Reads up to length bytes at offset into buffer; returns how many (0 only at or past the end). May throw.
+using RandomReader = std::function<size_t(uint64_t offset, uint8_t* buffer, size_t length)>;
+
+// The same as LocateBitstream(path) for an object read through reader (size bytes in all; fileOffset is then an
+// offset into the object); name is for errors. Reads the header (DCMTK parsing up to Pixel Data, values above
+// 64 KiB skipped; at most 64 MiB, DicomError beyond) and the 8-byte item headers only, never outside [0, size):
+// a few KiB for a typical video, in a handful of reader calls (blocks of 4 KiB, doubling, for the header). Short
+// reads are fine; a reader that returns 0 before size, or more than length, gets a DicomError. An exception the
+// reader throws propagates unchanged (a storage error stays a storage error). reader is called on this thread only,
+// during the call.
+BitstreamLocation LocateBitstream(const RandomReader& reader, uint64_t size, const std::string& name);
 
 // The same for an instance held in memory (fileOffset is then an offset into data). Accepts what PeekHeader
 // accepts (a meta header without preamble, a bare data set). Never reads outside [data, data + size), whatever the
