@@ -184,6 +184,8 @@ InstanceHeader HeaderFromFile(DcmFileFormat& file) {
   h.patientName = GetString(ds, DCM_PatientName);
   h.modality = GetString(ds, DCM_Modality);
   h.seriesDescription = GetString(ds, DCM_SeriesDescription);
+  h.studyDate = GetString(ds, DCM_StudyDate);
+  h.institutionName = GetString(ds, DCM_InstitutionName);
   h.rows = static_cast<int>(GetLong(ds, DCM_Rows));
   h.columns = static_cast<int>(GetLong(ds, DCM_Columns));
   h.numberOfFrames = GetLong(ds, DCM_NumberOfFrames);

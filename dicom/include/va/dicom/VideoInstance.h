@@ -41,6 +41,8 @@ struct InstanceHeader {
   std::string specificCharacterSet;         // (0008,0005): how to decode patientName etc. (values are not converted)
   std::string lossyImageCompression;        // (0028,2110) "00" / "01" / ""
   std::string lossyImageCompressionMethod;  // (0028,2114), all values joined by '\'
+  std::string studyDate;                    // (0008,0020) YYYYMMDD as stored
+  std::string institutionName;              // (0008,0080), in specificCharacterSet
 };
 
 // Parses only the meta header and the data set up to (but excluding) Pixel Data from a memory buffer.
