@@ -35,6 +35,20 @@ if ((${#missing[@]})); then
   apt-get install -y -q --no-install-recommends "${missing[@]}"
 fi
 
+# Debian's postgresql package creates a system cluster ("15 main", port 5432) and may start it; the services tests
+# start their own server (tests/services/postgres.sh), so keep it stopped and out of the boot sequence.
+if command -v pg_lsclusters >/dev/null 2>&1; then
+  pg_lsclusters --no-header 2>/dev/null | while read -r version cluster _port status _rest; do
+    if [ -f "/etc/postgresql/$version/$cluster/start.conf" ]; then
+      sed -i 's/^auto$/manual/' "/etc/postgresql/$version/$cluster/start.conf"
+    fi
+    case "$status" in online*) pg_ctlcluster "$version" "$cluster" stop || true ;; esac
+  done
+fi
+if command -v systemctl >/dev/null 2>&1 && [ -d /run/systemd/system ]; then
+  systemctl disable --now postgresql >/dev/null 2>&1 || true
+fi
+
 # Debian's nginx package may start a system service on port 80; the archive's tests start their own instances.
 if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
   systemctl disable --now nginx >/dev/null 2>&1 || true

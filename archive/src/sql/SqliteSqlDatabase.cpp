@@ -94,7 +94,7 @@ class SqliteSqlDatabase : public SqlDatabase {
       }
       result.rows.push_back(std::move(row));
     }
-    result.changes = sqlite3_changes(db_);
+    result.changes = sqlite3_stmt_readonly(stmt.get()) ? 0 : sqlite3_changes(db_);
     return result;
   }
 
