@@ -8,6 +8,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace va::archive {
@@ -17,12 +18,13 @@ struct S3Settings {
   std::string region = "us-east-1";
   std::string bucket;
   std::string accessKey;
-  std::string secretKey;  // never logged
-  std::string prefix;     // key prefix inside the bucket, e.g. "video-archive/"
+  std::string secretKey;            // never logged
+  std::string prefix;               // key prefix inside the bucket, e.g. "video-archive/"
   uint64_t partSize = 16ULL << 20;  // objects larger than this are written by multipart upload in parts this size
   long connectTimeoutSeconds = 5;
   long timeoutSeconds = 300;
   bool objectLock = false;  // the bucket has Object Lock: writes carry COMPLIANCE retention when asked
+  int listPageSize = 1000;  // max-keys of one ListObjectsV2 page (List fetches all pages)
 };
 
 class S3Error : public std::runtime_error {
@@ -42,7 +44,7 @@ class S3Error : public std::runtime_error {
 struct S3ObjectHead {
   uint64_t size = 0;
   std::string etag;
-  std::string versionId;   // "" when the bucket is not versioned
+  std::string versionId;    // "" when the bucket is not versioned
   int64_t retainUntil = 0;  // Object Lock retain-until date (unix seconds), 0 when none
 };
 
@@ -83,7 +85,7 @@ class S3Client {
   // PUT ?retention on an existing object version (COMPLIANCE).
   void SetRetention(const std::string& key, const std::string& versionId, int64_t retainUntil);
 
-  // Keys under a prefix (relative to settings.prefix), in order, all pages.
+  // Keys under a prefix (both the prefix and the keys returned relative to settings.prefix), in order, all pages.
   std::vector<std::string> List(const std::string& prefix);
 
  private:
@@ -93,7 +95,8 @@ class S3Client {
 // Parses an S3 error document (<Error><Code>..</Code><Message>..</Message></Error>) into "Code: Message";
 // returns {code, message}, both empty when the body is not one. Exposed for the fuzz target.
 std::pair<std::string, std::string> ParseS3Error(const std::string& xml);
-// Parses a ListObjectsV2 answer: the keys, and the continuation token ("" when the listing is complete).
+// Parses a ListObjectsV2 answer: the keys, and the continuation token ("" when the listing is complete). Throws
+// std::runtime_error when the body is not a listing.
 std::pair<std::vector<std::string>, std::string> ParseS3Listing(const std::string& xml);
 
 }  // namespace va::archive
