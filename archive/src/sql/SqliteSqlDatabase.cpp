@@ -67,7 +67,8 @@ class SqliteSqlDatabase : public SqlDatabase {
       } else {
         rc = sqlite3_bind_null(stmt.get(), index);
       }
-      if (rc != SQLITE_OK) throw SqlError("SQLite: cannot bind parameter " + std::to_string(index) + " of '" + sql + "'");
+      if (rc != SQLITE_OK)
+        throw SqlError("SQLite: cannot bind parameter " + std::to_string(index) + " of '" + sql + "'");
     }
     SqlResult result;
     for (;;) {
@@ -79,16 +80,14 @@ class SqliteSqlDatabase : public SqlDatabase {
       row.values.reserve(static_cast<size_t>(columns));
       for (int c = 0; c < columns; ++c) {
         switch (sqlite3_column_type(stmt.get(), c)) {
-          case SQLITE_NULL:
-            row.values.emplace_back(nullptr);
-            break;
+          case SQLITE_NULL: row.values.emplace_back(nullptr); break;
           case SQLITE_INTEGER:
             row.values.emplace_back(static_cast<int64_t>(sqlite3_column_int64(stmt.get(), c)));
             break;
           default: {
             const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), c));
-            row.values.emplace_back(std::string(text ? text : "",
-                                                static_cast<size_t>(sqlite3_column_bytes(stmt.get(), c))));
+            row.values.emplace_back(
+                std::string(text ? text : "", static_cast<size_t>(sqlite3_column_bytes(stmt.get(), c))));
           }
         }
       }

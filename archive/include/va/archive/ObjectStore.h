@@ -40,33 +40,33 @@ class StoreError : public std::runtime_error {
 };
 
 struct StoreSettings {
-  std::string hotTier;                    // where new objects are written
-  uint32_t chunkSize = 1u << 20;          // envelope chunk size
-  bool worm = false;                      // refuse removal of retained or held objects
-  int64_t touchIntervalSeconds = 3600;    // last access is written at most this often per object
+  std::string hotTier;                  // where new objects are written
+  uint32_t chunkSize = 1u << 20;        // envelope chunk size
+  bool worm = false;                    // refuse removal of retained or held objects
+  int64_t touchIntervalSeconds = 3600;  // last access is written at most this often per object
   std::vector<PlacementRule> rules;
   std::vector<RetentionRule> retention;
   Jurisdictions jurisdictions;
-  int64_t migrationBytesPerSecond = 0;    // 0 = unlimited
+  int64_t migrationBytesPerSecond = 0;  // 0 = unlimited
   int64_t scrubBytesPerSecond = 0;
-  double scrubIntervalDays = 30;          // a copy is re-hashed when its last check is older than this
-  double retryBaseSeconds = 5;            // back-off of failed copies: base * 2^failures, at most retryMaxSeconds
+  double scrubIntervalDays = 30;  // a copy is re-hashed when its last check is older than this
+  double retryBaseSeconds = 5;    // back-off of failed copies: base * 2^failures, at most retryMaxSeconds
   double retryMaxSeconds = 3600;
 };
 
 struct CopyState {
   std::string tier;
-  std::string state;        // "writing", "verified", "corrupt", "freeing"
+  std::string state;  // "writing", "verified", "corrupt", "failed" (retried after a back-off), "freeing"
   int64_t verifiedAt = 0;
-  int64_t checkedAt = 0;    // last fixity check
-  int failures = 0;         // consecutive failed attempts to write or check this copy
+  int64_t checkedAt = 0;  // last fixity check
+  int failures = 0;       // consecutive failed attempts to write or check this copy
   std::string lastError;
 };
 
 struct HoldRecord {
   int64_t id = 0;
-  std::string level;   // "patient", "study", "series", "instance"
-  std::string uid;     // PatientID, StudyInstanceUID, SeriesInstanceUID or SOPInstanceUID
+  std::string level;  // "patient", "study", "series", "instance"
+  std::string uid;    // PatientID, StudyInstanceUID, SeriesInstanceUID or SOPInstanceUID
   std::string reason;
   std::string author;
   int64_t setAt = 0;
@@ -85,7 +85,7 @@ struct ObjectState {
   std::string keyId;
   int64_t createdAt = 0;
   int64_t lastAccessAt = 0;
-  int64_t retainUntil = 0;   // effective retention date (0 = none)
+  int64_t retainUntil = 0;        // effective retention date (0 = none)
   std::vector<HoldRecord> holds;  // active holds that cover it
   ObjectFacts facts;
   std::vector<CopyState> copies;
@@ -93,9 +93,9 @@ struct ObjectState {
 
 struct TierStats {
   std::string tier, kind, country;
-  int64_t objects = 0;        // verified copies
-  int64_t bytes = 0;          // stored bytes of verified copies
-  int64_t pending = 0;        // copies being written or freed
+  int64_t objects = 0;  // verified copies
+  int64_t bytes = 0;    // stored bytes of verified copies
+  int64_t pending = 0;  // copies being written or freed
   int64_t corrupt = 0;
 };
 
@@ -142,8 +142,8 @@ class ObjectStore {
   size_t ReadAt(const std::string& id, uint64_t offset, uint8_t* buffer, size_t length, int64_t now);
   uint64_t Size(const std::string& id);
 
-  // Why removal is not allowed now ("" = allowed): retention until a date, a legal hold (its reason and author).
-  // Only enforced when WORM is on or force is false... see Remove.
+  // What Remove would refuse for ("" = removal allowed): an active legal hold (its reason and author) always; in
+  // WORM mode also a retention date still in the future ("retained until 2045-03-01"). Unknown ID -> "".
   std::string RemovalBlocker(const std::string& id, int64_t now);
   // Removes every copy and the record. Throws StoreError(Refused) when WORM is on and RemovalBlocker is not empty,
   // and always while a legal hold covers the object.
@@ -174,6 +174,9 @@ class ObjectStore {
   // Fixity: re-hash copies whose last check is older than the interval; repair a mismatching copy from another
   // verified copy.
   RunReport Scrub(int64_t now, const std::function<bool()>& stop);
+  // Key rotation: the key file gained a new current key; new objects use it from now on. The new ring must still
+  // hold every key ID in use (checked: throws KeyError naming the missing ID).
+  void ReplaceKeyRing(std::shared_ptr<const KeyRing> keys);
   // Re-wraps every data key not wrapped by the key ring's current master key. Returns how many.
   int64_t RewrapKeys(const std::function<bool()>& stop);
   // Expired objects (retention passed, no hold) that a disposition run may remove, as object IDs.

@@ -25,8 +25,8 @@ using SqlValue = std::variant<std::nullptr_t, int64_t, std::string>;
 struct SqlRow {
   std::vector<SqlValue> values;
   bool IsNull(size_t column) const;
-  int64_t Int(size_t column) const;        // NULL -> 0; text is parsed
-  std::string Text(size_t column) const;   // NULL -> ""; integers are formatted
+  int64_t Int(size_t column) const;       // NULL -> 0; text is parsed
+  std::string Text(size_t column) const;  // NULL -> ""; integers are formatted
 };
 
 struct SqlResult {

@@ -40,7 +40,7 @@ struct TierInfo {
 using ByteReader = std::function<size_t(uint8_t* buffer, size_t length)>;
 
 struct PutOptions {
-  std::string sha256Hex;  // SHA-256 of the bytes being written, when known (S3: x-amz-content-sha256 of one PUT)
+  std::string sha256Hex;    // SHA-256 of the bytes being written, when known (S3: x-amz-content-sha256 of one PUT)
   int64_t retainUntil = 0;  // unix seconds; > 0 asks for write-once retention where the tier supports it
                             // (S3 Object Lock COMPLIANCE), ignored by tiers that cannot
 };
