@@ -5,11 +5,13 @@
 #   ceph.sh start DIR   starts it and prints, on stdout and nowhere else, the lines
 #                       VA_S3_ENDPOINT=http://127.0.0.1:PORT VA_S3_ACCESS_KEY=.. VA_S3_SECRET_KEY=.. VA_S3_REGION=..
 #   ceph.sh stop DIR    stops every daemon started in DIR and waits until they are gone
+#   ceph.sh stop-rgw DIR / start-rgw DIR   stops / restarts radosgw alone: the S3 service goes down and comes back
+#                       on the same port while the data stays in the OSD (memstore loses it if the OSD stops)
 # Works as root inside a private network namespace with only loopback up (tests/integration/netns-run.sh).
 set -euo pipefail
 
 usage() {
-  echo "usage: $0 start|stop DIR" >&2
+  echo "usage: $0 start|stop|stop-rgw|start-rgw DIR" >&2
   exit 2
 }
 [ $# -eq 2 ] || usage
@@ -230,8 +232,25 @@ EOF
   echo "VA_S3_REGION=us-east-1"
 }
 
+# The S3 front end again, on the port it had (kept in ceph.conf); waits until it answers.
+start_rgw() {
+  local port
+  port=$(sed -n 's/.*endpoint=127.0.0.1:\([0-9]*\).*/\1/p' "$conf" | head -n 1)
+  radosgw -c "$conf" -n client.rgw.a >>"$log/rgw-start.log" 2>&1 || fail "radosgw did not start" "$log/client.rgw.a.log"
+  wait_pid_file "$dir/run/client.rgw.a.pid" radosgw "$log/client.rgw.a.log"
+  local deadline=$((SECONDS + 120)) status
+  while :; do
+    status=$(curl -s -o /dev/null -w '%{http_code}' --max-time 5 "http://127.0.0.1:$port/" || true)
+    case "$status" in 2?? | 4??) break ;; esac
+    [ $SECONDS -lt $deadline ] || fail "radosgw does not answer HTTP again (last status '$status')" "$log/client.rgw.a.log"
+    sleep 0.05
+  done
+}
+
 case "$action" in
   start) start ;;
   stop) stop_daemons ;;
+  stop-rgw) stop_daemon "$dir/run/client.rgw.a.pid" ;;
+  start-rgw) start_rgw ;;
   *) usage ;;
 esac
