@@ -1,5 +1,6 @@
 // Fixity (ObjectStore::Scrub): re-hash copies whose last check is older than the interval, oldest first; a copy that
-// is missing or does not hash to the catalog's value is marked corrupt and rewritten from another verified copy.
+// is missing or does not hash to the catalog's value is marked corrupt and rewritten from another verified copy;
+// so is a copy a read already found corrupt.
 #include <cmath>
 #include <set>
 
@@ -71,6 +72,30 @@ RunReport ObjectStore::Scrub(int64_t now, const std::function<bool()>& stop) {
         } catch (const TransferError&) {
           unavailable.insert(tierName);
         }
+      }
+    }
+    // Copies already known to be corrupt (a read found a chunk that failed authentication, or an earlier repair
+    // could not be written): report them in this run and rewrite them from a verified copy.
+    const auto corrupt = d.catalog.Db().Run(
+        "SELECT c.object_id, c.tier FROM copies c JOIN objects o ON o.id = c.object_id "
+        "WHERE c.state = 'corrupt' AND o.removed_at = 0 ORDER BY c.object_id, c.tier LIMIT 1000");
+    for (const auto& row : corrupt.rows) {
+      if (stop && stop()) throw StopRequested{};
+      const std::string id = row.Text(0);
+      const std::string tierName = row.Text(1);
+      if (d.FindTier(tierName) == nullptr || unavailable.count(tierName) != 0) continue;
+      const auto object = d.catalog.Object(id);
+      if (!object) continue;
+      ++report.examined;
+      try {
+        // Counted when it can be repaired; one with no verified copy left was reported when it was found.
+        if (d.WriteCopy(*object, tierName, object->retainUntil, limiter, stop, now, report, "repaired")) {
+          ++report.mismatches;
+          ++report.repaired;
+          store::AddError(report, store::Cat({"object ", id, ", tier ", tierName, ": corrupt copy repaired"}));
+        }
+      } catch (const TransferError&) {
+        unavailable.insert(tierName);
       }
     }
   } catch (const StopRequested&) {
