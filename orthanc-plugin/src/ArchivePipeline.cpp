@@ -4,7 +4,9 @@
 #include <cmath>
 #include <cstdio>
 
+#include "DeletionGuard.h"
 #include "OrthancApi.h"
+#include "PluginState.h"
 #include "SourceAttachment.h"
 #include "va/codec/Probe.h"
 #include "va/codec/Transcoder.h"
@@ -192,7 +194,12 @@ void ArchivePipeline::Finish() {
   // Delete the original only when asked, and only for a copy that decoded end to end, matched the source's
   // frame count and duration within one frame, and passed the gate.
   bool deleted = false;
+  std::string protection;  // a legal hold or WORM retention keeps the original whatever DeleteOriginal says
   if (config_.deleteOriginal && gatePassed && verified) {
+    if (auto state = State()) protection = DeletionBlocker(*state, "instance", sourceId_);
+    if (!protection.empty()) quality_["SourceKeptBecause"] = protection;
+  }
+  if (config_.deleteOriginal && gatePassed && verified && protection.empty()) {
     source_.reset();  // close the file before Orthanc removes it
     RestDelete("/instances/" + sourceId_);
     catalog_.SetSourceDeleted(spec.sopInstanceUid);

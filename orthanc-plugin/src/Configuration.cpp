@@ -142,7 +142,8 @@ Configuration ParseConfiguration(const Json::Value& root) {
                                               "FramesPerStep",
                                               "JobPriority",
                                               "Uploads",
-                                              "Delivery"};
+                                              "Delivery",
+                                              "Storage"};
   for (const auto& name : s.getMemberNames()) {
     // A typo in a medical archive's configuration must not silently fall back to a default.
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive." + name);
@@ -181,6 +182,8 @@ Configuration ParseConfiguration(const Json::Value& root) {
   Read(s, "JobPriority", c.jobPriority, -1000, 1000);
   if (s.isMember("Uploads")) ReadUploads(Section(s, "Uploads"), c.uploads);
   if (s.isMember("Delivery")) ReadDelivery(Section(s, "Delivery"), c.delivery);
+  c.storage = ParseStorageSettings(s.isMember("Storage") ? Section(s, "Storage") : Json::Value(), c.workDirectory,
+                                   c.storageDirectory);
   return c;
 }
 
@@ -213,6 +216,7 @@ Json::Value Configuration::ToJson() const {
   d["HlsSegmentSeconds"] = delivery.hlsSegmentSeconds;
   d["TranscodeOnRetrieve"] = delivery.transcodeOnRetrieve;
   d["AssetsFolder"] = delivery.assetsFolder;
+  v["Storage"] = storage.ToJson();
   Json::Value& u = v["Uploads"];
   u["Enable"] = uploads.enable;
   u["MaxSizeGigabytes"] = static_cast<double>(uploads.maxSize) / (1LL << 30);

@@ -6,6 +6,8 @@
 #include <cstdint>
 #include <string>
 
+#include "StorageConfiguration.h"
+
 namespace va::plugin {
 
 struct QualityGate {
@@ -64,6 +66,7 @@ struct Configuration {
   int jobPriority = 0;
   UploadSettings uploads;
   DeliverySettings delivery;
+  StorageSettings storage;
   std::string storageDirectory;  // Orthanc's StorageDirectory, for reading attachments without a copy
 
   Json::Value ToJson() const;

@@ -179,14 +179,14 @@ void RetrieveVideoInstance(PluginState& state, OrthancPluginRestOutput* output, 
     throw HttpError{e.status(), e.what()};
   }
   if (wanted.empty() || wanted == "*" || wanted == video.transferSyntaxUid) {
-    AnswerDicomPart(output, video.dicomPath, video.transferSyntaxUid);
+    AnswerDicomPart(output, DicomFileOf(state, video), video.transferSyntaxUid);
     return;
   }
   if (!PickH264Syntax({wanted}, 640, 480, 25).empty() || !PickH264Syntax({wanted}, 1920, 1080, 25).empty()) {
     const std::filesystem::path scratch = std::filesystem::path(state.config.workDirectory) / "scratch";
     std::filesystem::create_directories(scratch);
     const std::string out = (scratch / (video.instanceId + "-wado-h264.dcm")).string();
-    WriteH264Instance(state, video.dicomPath, video, {wanted}, true, out);
+    WriteH264Instance(state, DicomFileOf(state, video), video, {wanted}, true, out);
     AnswerDicomPart(output, out, wanted);
     std::error_code ec;
     std::filesystem::remove(out, ec);

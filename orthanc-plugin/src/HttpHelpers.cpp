@@ -33,6 +33,21 @@ void SetHeader(OrthancPluginRestOutput* output, const char* name, const std::str
   OrthancPluginSetHttpHeader(Context(), output, name, value.c_str());
 }
 
+int StoreErrorStatus(const archive::StoreError& error) {
+  switch (error.kind()) {
+    case archive::StoreError::Kind::Unavailable:
+      return 503;  // a tier holding the only verified copies cannot be reached now
+    case archive::StoreError::Kind::NotFound:
+      return 404;
+    case archive::StoreError::Kind::Refused:
+      return 403;
+    case archive::StoreError::Kind::NoSpace:
+      return 507;
+    default:
+      return 500;
+  }
+}
+
 OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput* output,
                                   const OrthancPluginHttpRequest* request) {
   try {
@@ -41,6 +56,8 @@ OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput
     AnswerError(output, e.status, e.reason);
   } catch (const OrthancCallError& e) {
     AnswerError(output, e.HttpStatus(), e.what());
+  } catch (const archive::StoreError& e) {
+    AnswerError(output, StoreErrorStatus(e), e.what());
   } catch (const std::exception& e) {
     AnswerError(output, 500, e.what());
   }

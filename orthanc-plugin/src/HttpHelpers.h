@@ -8,6 +8,8 @@
 #include <string>
 #include <utility>
 
+#include "va/archive/ObjectStore.h"
+
 namespace va::plugin {
 
 // A client error carrying its HTTP status and a reason; the routes answer it as JSON {HttpStatus, Message}.
@@ -18,6 +20,9 @@ struct HttpError : std::runtime_error {
   int status;
   std::string reason;
 };
+
+// The HTTP status of an archive storage error (503 for a tier that cannot be reached, ...).
+int StoreErrorStatus(const archive::StoreError& error);
 
 void AnswerJson(OrthancPluginRestOutput* output, const Json::Value& value, const char* mime = "application/json");
 void AnswerJsonStatus(OrthancPluginRestOutput* output, int status, const Json::Value& value);

@@ -5,6 +5,7 @@
 #include <memory>
 
 #include "ChunkedRoute.h"
+#include "DeletionGuard.h"
 #include "Configuration.h"
 #include "DeliveryRoutes.h"
 #include "DicomWebVideoRoutes.h"
@@ -14,6 +15,10 @@
 #include "Renditions.h"
 #include "RestRoutes.h"
 #include "SendToModality.h"
+#include "StorageArea.h"
+#include "StorageMetrics.h"
+#include "StorageRoutes.h"
+#include "StorageScheduler.h"
 #include "StoredInstance.h"
 #include "StowRoutes.h"
 #include "TranscodeOnRetrieve.h"
@@ -24,10 +29,21 @@ namespace {
 
 using namespace va::plugin;
 
-OrthancPluginErrorCode OnChange(OrthancPluginChangeType change, OrthancPluginResourceType, const char*) {
+OrthancPluginErrorCode OnChange(OrthancPluginChangeType change, OrthancPluginResourceType, const char* resourceId) {
+  auto state = State();
+  if (!state) return OrthancPluginErrorCode_Success;
   if (change == OrthancPluginChangeType_OrthancStarted) {
     // Jobs can be submitted only once the jobs engine runs; pending work from before a restart resumes now.
-    if (auto state = State(); state && state->config.enable) state->dispatcher->Start();
+    if (state->config.enable) state->dispatcher->Start();
+    if (state->storageScheduler) state->storageScheduler->Start();
+  }
+  if (change == OrthancPluginChangeType_NewPatient && state->store && state->config.storage.worm) {
+    // WORM: Orthanc's recycling (MaximumStorageSize / MaximumPatientCount) must never pick a patient.
+    try {
+      RestPut(std::string("/patients/") + resourceId + "/protected", "1");
+    } catch (const std::exception& e) {
+      LogError(std::string("storage: cannot protect patient ") + resourceId + " from recycling: " + e.what());
+    }
   }
   return OrthancPluginErrorCode_Success;
 }
@@ -65,9 +81,21 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     }
     state->dispatcher = std::make_unique<Dispatcher>(state);
     state->renditions = std::make_unique<RenditionRegistry>(state->config.workDirectory + "/renditions");
+    if (state->config.storage.enable) {
+      state->store = OpenObjectStore(state->config.storage);
+      state->storageScheduler = std::make_unique<StorageScheduler>(
+          *state->store, state->config.storage.migrationIntervalSeconds, state->config.storage.scrubIntervalSeconds);
+    }
     SetState(state);
+    if (state->store) {
+      RegisterStorageArea(context);
+      RegisterStorageRoutes();
+      RegisterDeletionGuard(context);
+      RegisterStorageMetrics(context);
+    }
 
     RegisterRestRoutes();
+    RegisterCapacityRoute();
     if (state->config.uploads.enable) {
       RegisterChunkedRouteErrors(context, state->config.uploads.maxBufferedRequestMegabytes);
       RegisterTusRoutes();
@@ -98,6 +126,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
 
 ORTHANC_PLUGINS_API void OrthancPluginFinalize() {
   if (auto state = State()) {
+    if (state->storageScheduler) state->storageScheduler->Stop();
     if (state->dispatcher) state->dispatcher->Stop();
     // Orthanc has stopped its jobs engine without telling running jobs: their tasks were interrupted by a clean
     // stop, which must not count against the crash budget. They resume at the next start.

@@ -2,12 +2,19 @@
 
 #include <mutex>
 
+#include "Dispatcher.h"
+#include "Renditions.h"
+#include "StorageScheduler.h"
+
 namespace va::plugin {
 
 namespace {
 std::mutex g_mutex;
 std::shared_ptr<PluginState> g_state;
 }  // namespace
+
+// The scheduler (declared last) stops before the store it works on is closed.
+PluginState::~PluginState() = default;
 
 std::shared_ptr<PluginState> State() {
   std::lock_guard<std::mutex> lock(g_mutex);

@@ -5,12 +5,14 @@
 
 #include "Configuration.h"
 #include "va/archive/Catalog.h"
+#include "va/archive/ObjectStore.h"
 #include "va/archive/UploadStore.h"
 
 namespace va::plugin {
 
 class Dispatcher;
 class RenditionRegistry;
+class StorageScheduler;
 
 struct PluginState {
   Configuration config;
@@ -18,6 +20,9 @@ struct PluginState {
   std::unique_ptr<archive::UploadStore> uploads;  // recorder uploads staged on disk
   std::unique_ptr<Dispatcher> dispatcher;
   std::unique_ptr<RenditionRegistry> renditions;  // H.264 renditions for browsers and legacy receivers
+  std::unique_ptr<archive::ObjectStore> store;    // every attachment's bytes: tiers, encryption, catalog
+  std::unique_ptr<StorageScheduler> storageScheduler;  // migration and scrubbing passes
+  ~PluginState();
 };
 
 // Shared with jobs so that a job finalised late never sees a destroyed catalog.

@@ -93,7 +93,7 @@ void Store(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
       item.sopClass = item.video->sopClassUid;
       item.sopInstance = item.video->sopInstanceUid;
       item.syntax = item.video->transferSyntaxUid;
-      item.path = item.video->dicomPath;
+      item.path = DicomFileOf(state, *item.video);
     } catch (const HttpError& e) {
       if (e.status != 415) throw;
       // Not video: sent as stored; its header says how.

@@ -2,8 +2,11 @@
 
 #include <cctype>
 #include <fstream>
+#include <vector>
 
 #include "OrthancApi.h"
+#include "PluginState.h"
+#include "StorageArea.h"
 
 namespace va::plugin {
 
@@ -14,6 +17,28 @@ bool LooksLikeUuid(const std::string& s) {
   for (char c : s) {
     if (!(std::isxdigit(static_cast<unsigned char>(c)) || c == '-')) return false;
   }
+  return true;
+}
+
+// False when the store does not hold it (an attachment from before the archive took over).
+bool CopyFromStore(archive::ObjectStore& store, const std::string& uuid, const std::filesystem::path& target) {
+  uint64_t size = 0;
+  try {
+    size = store.Size(uuid);
+  } catch (const archive::StoreError& e) {
+    if (e.kind() == archive::StoreError::Kind::NotFound) return false;
+    throw;
+  }
+  std::ofstream out(target, std::ios::binary | std::ios::trunc);
+  std::vector<uint8_t> piece(8u << 20);
+  for (uint64_t offset = 0; offset < size;) {
+    const size_t n = store.ReadAt(uuid, offset, piece.data(), piece.size(), NowSeconds());
+    if (n == 0) throw std::runtime_error("attachment " + uuid + " ended early in the archive's storage");
+    out.write(reinterpret_cast<const char*>(piece.data()), static_cast<std::streamsize>(n));
+    offset += n;
+  }
+  out.close();
+  if (!out) throw std::runtime_error("cannot write " + target.string() + " (disk full?)");
   return true;
 }
 
@@ -42,6 +67,13 @@ std::string LocateSourceFile(const Configuration& config, const std::string& ins
         return path.string();
       }
     }
+  }
+  if (haveInfo) {
+    // Through the archive's storage: decrypted range by range into the scratch copy, never whole in memory.
+    auto state = State();
+    const std::string uuid = ParseJson(body).get("Uuid", "").asString();
+    if (state && state->store && !uuid.empty() && CopyFromStore(*state->store, uuid, scratchCopy))
+      return scratchCopy.string();
   }
   if (!RestGetIfFound("/instances/" + instanceId + "/attachments/dicom/data", body) &&
       !RestGetIfFound("/instances/" + instanceId + "/file", body)) {

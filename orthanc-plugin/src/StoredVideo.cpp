@@ -1,5 +1,6 @@
 #include "StoredVideo.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <list>
 #include <mutex>
@@ -9,6 +10,7 @@
 #include "LargeStack.h"
 #include "OrthancApi.h"
 #include "SourceAttachment.h"
+#include "StorageArea.h"
 #include "va/dicom/BitstreamLocation.h"
 #include "va/dicom/TransferSyntaxTable.h"
 
@@ -110,7 +112,89 @@ bool LooksLikeOrthancId(const std::string& id) {
   return true;
 }
 
+// The spans of an attachment in the archive's storage, read (and decrypted) chunk by chunk through the object
+// store: a seek in a cold video fetches only the chunks it needs. Storage errors (a tier that cannot be reached)
+// pass through as archive::StoreError so that the HTTP answer says 503.
+class StoredSpans : public codec::ByteSource {
+ public:
+  StoredSpans(archive::ObjectStore& store, std::string uuid, std::vector<codec::FileSpan> spans)
+      : store_(store), uuid_(std::move(uuid)), spans_(std::move(spans)) {
+    for (const auto& s : spans_) size_ += s.length;
+  }
+  uint64_t Size() const override { return size_; }
+  size_t ReadAt(uint64_t offset, uint8_t* buffer, size_t length) const override {
+    size_t done = 0;
+    uint64_t spanStart = 0;
+    for (const auto& s : spans_) {
+      if (done == length) break;
+      const uint64_t at = offset + done;
+      if (at < spanStart + s.length) {
+        const uint64_t within = at - spanStart;
+        const size_t want = static_cast<size_t>(std::min<uint64_t>(length - done, s.length - within));
+        size_t got = 0;
+        while (got < want) {
+          const size_t n = store_.ReadAt(uuid_, s.offset + within + got, buffer + done + got, want - got, NowSeconds());
+          if (n == 0) throw codec::CodecError("attachment " + uuid_ + " ended before its Pixel Data did");
+          got += n;
+        }
+        done += want;
+      }
+      spanStart += s.length;
+    }
+    return done;
+  }
+  std::string Name() const override { return "attachment " + uuid_; }
+
+ private:
+  archive::ObjectStore& store_;
+  std::string uuid_;
+  std::vector<codec::FileSpan> spans_;
+  uint64_t size_ = 0;
+};
+
+// The attachment UUID of an instance's DICOM file when the archive's storage holds it; "" otherwise (legacy file).
+std::string StoredAttachment(const PluginState& state, const std::string& instanceId) {
+  if (!state.store) return "";
+  std::string body;
+  if (!RestGetIfFound("/instances/" + instanceId + "/attachments/dicom/info", body)) return "";
+  const std::string uuid = ParseJson(body).get("Uuid", "").asString();
+  try {
+    state.store->Size(uuid);
+    return uuid;
+  } catch (const archive::StoreError& e) {
+    if (e.kind() == archive::StoreError::Kind::NotFound) return "";
+    throw;
+  }
+}
+
+bool StillStored(const PluginState& state, const StoredVideo& v) {
+  std::error_code ec;
+  if (v.attachmentUuid.empty()) return std::filesystem::exists(v.dicomPath, ec);
+  try {
+    state.store->Size(v.attachmentUuid);
+    return true;
+  } catch (const archive::StoreError&) {
+    return false;
+  }
+}
+
 }  // namespace
+
+std::string DicomFileOf(const PluginState& state, const StoredVideo& video) {
+  if (!video.dicomPath.empty()) return video.dicomPath;
+  const std::filesystem::path copies = std::filesystem::path(state.config.workDirectory) / "delivery";
+  std::filesystem::create_directories(copies);
+  const std::filesystem::path copy = copies / (video.instanceId + ".dcm");
+  std::error_code ec;
+  if (std::filesystem::exists(copy, ec)) return copy.string();
+  const std::filesystem::path partial = copies / (video.instanceId + ".dcm.part");
+  const std::string made = LocateSourceFile(state.config, video.instanceId, partial);
+  if (made == partial.string()) {
+    std::filesystem::rename(partial, copy);
+    return copy.string();
+  }
+  return made;
+}
 
 bool IsVideoTransferSyntax(const std::string& uid) {
   return !CodecOfSyntax(uid).empty();
@@ -119,12 +203,35 @@ bool IsVideoTransferSyntax(const std::string& uid) {
 std::shared_ptr<const StoredVideo> OpenStoredVideo(const PluginState& state, const std::string& instanceId) {
   if (!LooksLikeOrthancId(instanceId)) throw HttpError{404, "no instance " + instanceId};
   if (auto hit = Cache().Find(instanceId)) {
-    std::error_code ec;
-    if (std::filesystem::exists(hit->dicomPath, ec)) return hit;
+    if (StillStored(state, *hit)) return hit;
     Cache().Drop(instanceId);  // deleted or moved since: locate again (or 404)
   }
   std::string ignored;
   if (!RestGetIfFound("/instances/" + instanceId, ignored)) throw HttpError{404, "no instance " + instanceId};
+  if (const std::string uuid = StoredAttachment(state, instanceId); !uuid.empty()) {
+    // In the archive's storage: locate by ranged reads (a few KiB), play from the tier that holds it.
+    const uint64_t size = state.store->Size(uuid);
+    const dicom::RandomReader reader = [&](uint64_t offset, uint8_t* buffer, size_t length) {
+      return state.store->ReadAt(uuid, offset, buffer, length, NowSeconds());
+    };
+    dicom::BitstreamLocation loc;
+    try {
+      loc = OnLargeStack([&] { return dicom::LocateBitstream(reader, size, "attachment " + uuid); });
+    } catch (const dicom::DicomError& e) {
+      throw HttpError{415, "instance " + instanceId + " holds no playable video: " + e.what()};
+    }
+    auto v = std::make_shared<StoredVideo>();
+    v->instanceId = instanceId;
+    Describe(*v, loc);
+    if (v->codec.empty())
+      throw HttpError{415, "instance " + instanceId + " is not a video (transfer syntax " + v->transferSyntaxUid + ")"};
+    v->attachmentUuid = uuid;
+    v->bytes = std::make_shared<StoredSpans>(*state.store, uuid, Spans(loc));
+    v->container = SniffContainer(*v->bytes);
+    v->etag = "\"" + v->sopInstanceUid + "-" + std::to_string(v->bytes->Size()) + "-" + uuid.substr(0, 8) + "\"";
+    Cache().Put(instanceId, v);
+    return v;
+  }
   // Storage with compression or another storage plugin: one copy per instance in the delivery folder.
   const std::filesystem::path copies = std::filesystem::path(state.config.workDirectory) / "delivery";
   std::filesystem::create_directories(copies);

@@ -21,7 +21,8 @@ struct StoredVideo {
   int rows = 0, columns = 0;
   long numberOfFrames = 0;
   double frameTimeMs = 0;
-  std::string dicomPath;                     // the DICOM file the bytes are read from
+  std::string dicomPath;        // the DICOM file the bytes are read from; "" when read from the archive's storage
+  std::string attachmentUuid;   // the attachment in the archive's storage ("" when read from a file)
   std::shared_ptr<codec::ByteSource> bytes;  // the encapsulated bitstream (fragments joined)
   std::string etag;                          // strong, quoted
 };
@@ -29,6 +30,10 @@ struct StoredVideo {
 // Throws HttpError 404 when the instance is unknown, 415 when it holds no encapsulated video (the reason says what
 // it holds instead).
 std::shared_ptr<const StoredVideo> OpenStoredVideo(const PluginState& state, const std::string& instanceId);
+
+// A DICOM file of the instance for the code that needs one (DCMTK readers, C-STORE): the file the bytes are read
+// from, or a scratch copy streamed out of the archive's storage (made once, in <WorkDirectory>/delivery).
+std::string DicomFileOf(const PluginState& state, const StoredVideo& video);
 
 // The same from a DICOM file in memory (decode-image and transcoder callbacks get the instance as a buffer); the
 // buffer must outlive the result. Throws std::runtime_error when it is not a video instance.
