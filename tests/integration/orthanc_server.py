@@ -37,7 +37,7 @@ def _strip_comments(text):
 
 
 class OrthancServer:
-    def __init__(self, video_archive=None, name="orthanc"):
+    def __init__(self, video_archive=None, name="orthanc", command_prefix=None, orthanc=None):
         self.dir = tempfile.mkdtemp(prefix=f"va-{name}-")
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.data)
@@ -47,10 +47,12 @@ class OrthancServer:
                         self.config_path, str(HTTP_PORT), str(DICOM_PORT), AET], check=True)
         config = json.loads(_strip_comments(open(self.config_path).read()))
         config["VideoArchive"].update(video_archive or {})
+        config.update(orthanc or {})  # top-level Orthanc options
         with open(self.config_path, "w") as f:
             json.dump(config, f, indent=2)
         self.log_path = os.path.join(self.dir, "orthanc.log")
         self.process = None
+        self.command_prefix = command_prefix or []  # e.g. a private mount namespace with a small disk
         assert os.path.exists(template)
 
     # -- lifecycle ---------------------------------------------------------------------------------------------
@@ -59,7 +61,8 @@ class OrthancServer:
         env = dict(os.environ)
         if os.environ.get("VA_ORTHANC_PRELOAD"):  # debugging: e.g. libasan.so for a plugin built with ASan
             env["LD_PRELOAD"] = os.environ["VA_ORTHANC_PRELOAD"]
-        self.process = subprocess.Popen(["Orthanc", "--verbose", self.config_path], stdout=log, stderr=log,
+        self.process = subprocess.Popen(self.command_prefix + ["Orthanc", "--verbose", self.config_path],
+                                        stdout=log, stderr=log,
                                         cwd=self.dir, env=env)
         deadline = time.time() + timeout
         while time.time() < deadline:
