@@ -12,7 +12,7 @@ import time
 import unittest
 
 import media
-from orthanc_server import HttpError, OrthancServer
+from orthanc_server import AET, DICOM_PORT, HttpError, OrthancServer
 from services import Ceph, Postgres
 
 KLINIKUM = "KLINIKUM NORD"  # mapped to an organisation whose data may stay only in Germany
@@ -390,6 +390,11 @@ class FullDiskTest(unittest.TestCase):
         self.assertEqual(refusal.status, 507, refusal.body)
         self.assertGreater(len(stored), 0)
         self.assertIn("full", self.server.log_tail(200).lower())
+        # A modality's C-STORE is refused too, with a failure status (0xA700, out of resources).
+        sent = subprocess.run(["storescu", "-v", "-aec", AET, "-R", "-xn", "127.0.0.1", str(DICOM_PORT),
+                               dicom(self.tmp, "by-cstore.dcm", patient="PAT-CSTORE")],
+                              capture_output=True, text=True, timeout=120)
+        self.assertIn("Refused: OutOfResources", sent.stdout + sent.stderr)
         for instance, data in stored.items():
             self.assertEqual(self.server.get(f"/instances/{instance}/file", raw=True)[2], data)
         self.assertEqual(len(self.server.get("/instances")), len(stored))
