@@ -125,25 +125,11 @@ Configuration ParseConfiguration(const Json::Value& root) {
   c.workDirectory = c.storageDirectory + "/video-archive";
 
   const Json::Value& s = Section(root, "VideoArchive");
-  static const std::set<std::string> known = {"Enable",
-                                              "AutoArchive",
-                                              "WorkDirectory",
-                                              "Preset",
-                                              "Crf",
-                                              "BitDepth",
-                                              "ReencodeHevc",
-                                              "KeepAudio",
-                                              "EncoderThreads",
-                                              "QualityGate",
-                                              "DeleteOriginal",
-                                              "SeriesDescription",
-                                              "SeriesNumberOffset",
-                                              "MaxAttempts",
-                                              "FramesPerStep",
-                                              "JobPriority",
-                                              "Uploads",
-                                              "Delivery",
-                                              "Storage"};
+  static const std::set<std::string> known = {
+      "Enable",         "AutoArchive",       "WorkDirectory",      "Preset",         "Crf",
+      "BitDepth",       "ReencodeHevc",      "KeepAudio",          "EncoderThreads", "QualityGate",
+      "DeleteOriginal", "SeriesDescription", "SeriesNumberOffset", "MaxAttempts",    "FramesPerStep",
+      "JobPriority",    "Uploads",           "Delivery",           "Storage"};
   for (const auto& name : s.getMemberNames()) {
     // A typo in a medical archive's configuration must not silently fall back to a default.
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive." + name);

@@ -10,16 +10,11 @@ namespace {
 
 const char* MethodName(OrthancPluginHttpMethod method) {
   switch (method) {
-    case OrthancPluginHttpMethod_Get:
-      return "GET";
-    case OrthancPluginHttpMethod_Post:
-      return "POST";
-    case OrthancPluginHttpMethod_Put:
-      return "PUT";
-    case OrthancPluginHttpMethod_Delete:
-      return "DELETE";
-    default:
-      return "";
+    case OrthancPluginHttpMethod_Get: return "GET";
+    case OrthancPluginHttpMethod_Post: return "POST";
+    case OrthancPluginHttpMethod_Put: return "PUT";
+    case OrthancPluginHttpMethod_Delete: return "DELETE";
+    default: return "";
   }
 }
 

@@ -37,14 +37,10 @@ int StoreErrorStatus(const archive::StoreError& error) {
   switch (error.kind()) {
     case archive::StoreError::Kind::Unavailable:
       return 503;  // a tier holding the only verified copies cannot be reached now
-    case archive::StoreError::Kind::NotFound:
-      return 404;
-    case archive::StoreError::Kind::Refused:
-      return 403;
-    case archive::StoreError::Kind::NoSpace:
-      return 507;
-    default:
-      return 500;
+    case archive::StoreError::Kind::NotFound: return 404;
+    case archive::StoreError::Kind::Refused: return 403;
+    case archive::StoreError::Kind::NoSpace: return 507;
+    default: return 500;
   }
 }
 

@@ -5,8 +5,8 @@
 #include <memory>
 
 #include "ChunkedRoute.h"
-#include "DeletionGuard.h"
 #include "Configuration.h"
+#include "DeletionGuard.h"
 #include "DeliveryRoutes.h"
 #include "DicomWebVideoRoutes.h"
 #include "Dispatcher.h"

@@ -19,8 +19,8 @@ struct PluginState {
   std::unique_ptr<archive::Catalog> catalog;
   std::unique_ptr<archive::UploadStore> uploads;  // recorder uploads staged on disk
   std::unique_ptr<Dispatcher> dispatcher;
-  std::unique_ptr<RenditionRegistry> renditions;  // H.264 renditions for browsers and legacy receivers
-  std::unique_ptr<archive::ObjectStore> store;    // every attachment's bytes: tiers, encryption, catalog
+  std::unique_ptr<RenditionRegistry> renditions;       // H.264 renditions for browsers and legacy receivers
+  std::unique_ptr<archive::ObjectStore> store;         // every attachment's bytes: tiers, encryption, catalog
   std::unique_ptr<StorageScheduler> storageScheduler;  // migration and scrubbing passes
   ~PluginState();
 };

@@ -77,7 +77,8 @@ bool HotTierHasRoom(const StorageSettings& settings, int64_t size) {
     struct statvfs fs {};
     if (statvfs(t.path.c_str(), &fs) != 0) return true;  // the write itself will tell
     const auto freeBytes = static_cast<long double>(fs.f_bavail) * fs.f_frsize;
-    return freeBytes >= static_cast<long double>(size) + static_cast<long double>(settings.minFreeMegabytes) * (1 << 20);
+    return freeBytes >=
+           static_cast<long double>(size) + static_cast<long double>(settings.minFreeMegabytes) * (1 << 20);
   }
   return true;
 }
@@ -93,8 +94,8 @@ OrthancPluginErrorCode Create(const char* uuid, const void* content, int64_t siz
       return g_full;
     }
     const archive::ObjectFacts facts = FactsOf(*state, content, size, type);
-    state->store->Create(uuid, static_cast<int>(type), static_cast<const uint8_t*>(content),
-                         static_cast<size_t>(size), facts, NowSeconds());
+    state->store->Create(uuid, static_cast<int>(type), static_cast<const uint8_t*>(content), static_cast<size_t>(size),
+                         facts, NowSeconds());
     return OrthancPluginErrorCode_Success;
   } catch (const archive::StoreError& e) {
     if (e.kind() == archive::StoreError::Kind::NoSpace) {
@@ -112,9 +113,10 @@ void ReadInto(PluginState& state, const std::string& uuid, uint64_t start, uint8
   try {
     uint64_t done = 0;
     while (done < length) {
-      const size_t n = state.store->ReadAt(uuid, start + done, data + done, static_cast<size_t>(length - done),
-                                           NowSeconds());
-      if (n == 0) throw archive::StoreError(archive::StoreError::Kind::Io, "attachment " + uuid + " is shorter than asked");
+      const size_t n =
+          state.store->ReadAt(uuid, start + done, data + done, static_cast<size_t>(length - done), NowSeconds());
+      if (n == 0)
+        throw archive::StoreError(archive::StoreError::Kind::Io, "attachment " + uuid + " is shorter than asked");
       done += n;
     }
     return;
@@ -232,24 +234,17 @@ void EnsureKeyFile(const std::string& path) {
 }  // namespace
 
 int64_t NowSeconds() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
+  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }
 
 OrthancPluginErrorCode StorageErrorCode(const archive::StoreError& error) {
   switch (error.kind()) {
-    case archive::StoreError::Kind::Unavailable:
-      return g_unavailable;
-    case archive::StoreError::Kind::Refused:
-      return g_refused;
-    case archive::StoreError::Kind::NoSpace:
-      return g_full;
-    case archive::StoreError::Kind::NotFound:
-      return OrthancPluginErrorCode_InexistentFile;
-    case archive::StoreError::Kind::Corrupt:
-      return g_corrupt;
-    default:
-      return OrthancPluginErrorCode_StorageAreaPlugin;
+    case archive::StoreError::Kind::Unavailable: return g_unavailable;
+    case archive::StoreError::Kind::Refused: return g_refused;
+    case archive::StoreError::Kind::NoSpace: return g_full;
+    case archive::StoreError::Kind::NotFound: return OrthancPluginErrorCode_InexistentFile;
+    case archive::StoreError::Kind::Corrupt: return g_corrupt;
+    default: return OrthancPluginErrorCode_StorageAreaPlugin;
   }
 }
 
@@ -271,8 +266,8 @@ std::unique_ptr<archive::ObjectStore> OpenObjectStore(const StorageSettings& set
   if (settings.createKeyFile) EnsureKeyFile(settings.keyFile);
   auto keys = std::make_shared<const archive::KeyRing>(archive::KeyRing::FromFile(settings.keyFile));
   auto catalog = archive::OpenSqlDatabase(settings.catalogEngine, settings.catalogTarget);
-  auto store = std::make_unique<archive::ObjectStore>(std::move(catalog), std::move(tiers), std::move(keys),
-                                                      settings.store);
+  auto store =
+      std::make_unique<archive::ObjectStore>(std::move(catalog), std::move(tiers), std::move(keys), settings.store);
   const std::string recovered = store->Recover();
   if (!recovered.empty()) LogWarning("storage: " + recovered);
   return store;
@@ -283,10 +278,11 @@ void RegisterStorageArea(OrthancPluginContext* context) {
       context, 10, 503, "A storage tier holding this object cannot be reached now; retry later");
   g_refused = OrthancPluginRegisterErrorCode(context, 11, 403,
                                              "Refused: a legal hold, a retention period or WORM mode protects it");
-  g_corrupt = OrthancPluginRegisterErrorCode(context, 12, 500,
-                                             "Every stored copy of this object failed its integrity check");
+  g_corrupt =
+      OrthancPluginRegisterErrorCode(context, 12, 500, "Every stored copy of this object failed its integrity check");
   g_full = OrthancPluginRegisterErrorCode(
-      context, 13, 507, "The archive's hot storage tier is full: the new data was refused and nothing stored was touched");
+      context, 13, 507,
+      "The archive's hot storage tier is full: the new data was refused and nothing stored was touched");
   OrthancPluginRegisterStorageArea2(context, Create, ReadWhole, ReadRange, Remove);
 }
 

@@ -145,10 +145,27 @@ StorageSettings ParseStorageSettings(const Json::Value& s, const std::string& wo
     return out;
   }
   CheckKnown(s, "",
-             {"Enable", "Tiers", "HotTier", "Catalog", "KeyFile", "ChunkKilobytes", "Worm", "MinFreeMegabytes",
-              "Policies", "Retention", "Organisations", "DefaultOrganisation", "DefaultCountries",
-              "MigrationIntervalSeconds", "MigrationMegabytesPerSecond", "ScrubIntervalSeconds", "ScrubEveryDays",
-              "ScrubMegabytesPerSecond", "RetryBaseSeconds", "RetryMaxSeconds", "TouchIntervalSeconds"});
+             {"Enable",
+              "Tiers",
+              "HotTier",
+              "Catalog",
+              "KeyFile",
+              "ChunkKilobytes",
+              "Worm",
+              "MinFreeMegabytes",
+              "Policies",
+              "Retention",
+              "Organisations",
+              "DefaultOrganisation",
+              "DefaultCountries",
+              "MigrationIntervalSeconds",
+              "MigrationMegabytesPerSecond",
+              "ScrubIntervalSeconds",
+              "ScrubEveryDays",
+              "ScrubMegabytesPerSecond",
+              "RetryBaseSeconds",
+              "RetryMaxSeconds",
+              "TouchIntervalSeconds"});
   out.enable = Bool(s, "Enable", "", true);
   if (s.isMember("Tiers")) {
     if (!s["Tiers"].isArray() || s["Tiers"].empty()) Bad("Tiers", "must be a non-empty list of tiers");
@@ -198,7 +215,8 @@ StorageSettings ParseStorageSettings(const Json::Value& s, const std::string& wo
     }
   }
   out.defaultOrganisation = Str(s, "DefaultOrganisation", "", "");
-  for (const auto& c : Strings(s, "DefaultCountries", "")) out.store.jurisdictions.defaultCountries.push_back(Normalised(c));
+  for (const auto& c : Strings(s, "DefaultCountries", ""))
+    out.store.jurisdictions.defaultCountries.push_back(Normalised(c));
   if (s.isMember("Policies")) {
     if (!s["Policies"].isArray()) Bad("Policies", "must be a list of rules");
     for (Json::ArrayIndex i = 0; i < s["Policies"].size(); ++i)

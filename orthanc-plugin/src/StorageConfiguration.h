@@ -27,16 +27,16 @@ struct OrganisationSettings {
 };
 
 struct StorageSettings {
-  bool enable = true;                // every Orthanc attachment goes through the archive's tiers
-  std::vector<TierSettings> tiers;   // default: one folder tier "hot" in <WorkDirectory>/tiers/hot
+  bool enable = true;               // every Orthanc attachment goes through the archive's tiers
+  std::vector<TierSettings> tiers;  // default: one folder tier "hot" in <WorkDirectory>/tiers/hot
   std::string catalogEngine = "SQLite";
-  std::string catalogTarget;         // SQLite file or PostgreSQL connection string
-  std::string keyFile;               // default: <WorkDirectory>/keys/master.keys, created with a new key if absent
-  bool createKeyFile = true;         // only the default key file is ever created
+  std::string catalogTarget;  // SQLite file or PostgreSQL connection string
+  std::string keyFile;        // default: <WorkDirectory>/keys/master.keys, created with a new key if absent
+  bool createKeyFile = true;  // only the default key file is ever created
   bool worm = false;
-  int64_t minFreeMegabytes = 512;    // refuse new objects when the hot tier's disk has less free space
+  int64_t minFreeMegabytes = 512;  // refuse new objects when the hot tier's disk has less free space
   std::map<std::string, OrganisationSettings> organisations;
-  std::string defaultOrganisation;   // organisation of objects no mapping names
+  std::string defaultOrganisation;  // organisation of objects no mapping names
   double migrationIntervalSeconds = 300;
   double scrubIntervalSeconds = 3600;  // how often the scrubber looks for copies due (StoreSettings decides which)
   std::string legacyStorageDirectory;  // Orthanc's StorageDirectory: attachments written before the archive took over

@@ -168,7 +168,8 @@ void Holds(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
   if (level != "patient" && level != "study" && level != "series" && level != "instance")
     throw HttpError{400, "\"Level\" must be patient, study, series or instance"};
   if (uid.empty()) throw HttpError{400, "the resource has no " + level + " UID"};
-  const int64_t id = store.SetHold(level, uid, RequiredText(body, "Reason"), RequiredText(body, "Author"), NowSeconds());
+  const int64_t id =
+      store.SetHold(level, uid, RequiredText(body, "Reason"), RequiredText(body, "Author"), NowSeconds());
   LogWarning("storage: legal hold " + std::to_string(id) + " set on " + level + " " + uid + " by " +
              body["Author"].asString() + ": " + body["Reason"].asString());
   for (const auto& h : store.Holds(true)) {
@@ -241,7 +242,8 @@ void Disposition(PluginState& state, OrthancPluginRestOutput* output, const Orth
     item["RetainUntil"] = IsoDate(s->retainUntil);
     std::string instanceId;
     if (!s->facts.sopInstanceUid.empty()) {
-      const std::string lookup = RestPost("/tools/lookup", s->facts.sopInstanceUid.data(), s->facts.sopInstanceUid.size());
+      const std::string lookup =
+          RestPost("/tools/lookup", s->facts.sopInstanceUid.data(), s->facts.sopInstanceUid.size());
       for (const auto& hit : ParseJson(lookup)) {
         if (hit.get("Type", "").asString() == "Instance") instanceId = hit.get("ID", "").asString();
       }

@@ -25,7 +25,9 @@ StorageScheduler::StorageScheduler(archive::ObjectStore& store, double migration
                                    double scrubIntervalSeconds)
     : store_(store), migrationInterval_(migrationIntervalSeconds), scrubInterval_(scrubIntervalSeconds) {}
 
-StorageScheduler::~StorageScheduler() { Stop(); }
+StorageScheduler::~StorageScheduler() {
+  Stop();
+}
 
 void StorageScheduler::Start() {
   if (thread_.joinable()) return;

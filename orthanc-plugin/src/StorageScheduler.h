@@ -32,8 +32,8 @@ class StorageScheduler {
   Json::Value Progress() const;
   // Counters for metrics.
   struct Totals {
-    int64_t migrationRuns = 0, copied = 0, freed = 0, copyFailures = 0, scrubRuns = 0, mismatches = 0,
-            repaired = 0, rewrapped = 0, bytesMigrated = 0, bytesScrubbed = 0;
+    int64_t migrationRuns = 0, copied = 0, freed = 0, copyFailures = 0, scrubRuns = 0, mismatches = 0, repaired = 0,
+            rewrapped = 0, bytesMigrated = 0, bytesScrubbed = 0;
   };
   Totals GetTotals() const;
 

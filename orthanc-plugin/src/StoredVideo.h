@@ -21,8 +21,8 @@ struct StoredVideo {
   int rows = 0, columns = 0;
   long numberOfFrames = 0;
   double frameTimeMs = 0;
-  std::string dicomPath;        // the DICOM file the bytes are read from; "" when read from the archive's storage
-  std::string attachmentUuid;   // the attachment in the archive's storage ("" when read from a file)
+  std::string dicomPath;       // the DICOM file the bytes are read from; "" when read from the archive's storage
+  std::string attachmentUuid;  // the attachment in the archive's storage ("" when read from a file)
   std::shared_ptr<codec::ByteSource> bytes;  // the encapsulated bitstream (fragments joined)
   std::string etag;                          // strong, quoted
 };

@@ -25,9 +25,15 @@ TEST(DeletionRequest, ResourceDeletionsAreRecognisedAtEveryLevel) {
 }
 
 TEST(DeletionRequest, OtherRequestsAreNotDeletions) {
-  const char* const uris[] = {"/studies/ab12/instances", "/studies",         "/instances/ab12/file",
-                              "/video-archive/storage",  "/studies/../etc",  "/instances/not-an-id!",
-                              "",                        "/",                "/instances/ab12/attachments/dicom"};
+  const char* const uris[] = {"/studies/ab12/instances",
+                              "/studies",
+                              "/instances/ab12/file",
+                              "/video-archive/storage",
+                              "/studies/../etc",
+                              "/instances/not-an-id!",
+                              "",
+                              "/",
+                              "/instances/ab12/attachments/dicom"};
   for (const char* uri : uris) EXPECT_FALSE(DeletionTargetOf("DELETE", uri).has_value()) << uri;
   EXPECT_FALSE(DeletionTargetOf("GET", "/studies/ab12").has_value());
   EXPECT_FALSE(DeletionTargetOf("DELETE", "/studies/ab12/instances").has_value());
