@@ -166,9 +166,23 @@ void ObjectStore::Create(const std::string& id, int contentType, const uint8_t* 
   };
   PutOptions options;
   options.retainUntil = ownRetention;
+  // The intent is committed before the first byte reaches the tier: a crash from here until the object is recorded
+  // leaves a row that Recover follows to the orphaned copy. A leftover of an earlier attempt at the same ID (the
+  // host retrying after a crash) is taken over: this attempt overwrites its copy, and records or removes it.
+  impl_->catalog.BeginCreate(id, settings.hotTier, now);
+  // Removes whatever this attempt (or the one it took over) left in the hot tier, then the intent; when the tier
+  // does not answer, the intent stays for Recover.
+  const auto abandon = [&] {
+    try {
+      hot.Remove(id);
+      impl_->catalog.EndCreate(id, settings.hotTier);
+    } catch (const std::exception&) {  // Recover retries; the caller's error says more
+    }
+  };
   try {
     hot.Put(id, reader, storedSize, options);
   } catch (const TierError& e) {
+    abandon();
     switch (e.kind()) {
       case TierError::Kind::NoSpace:
         throw StoreError(StoreError::Kind::NoSpace, "object " + id + " (" + std::to_string(size) +
@@ -181,12 +195,12 @@ void ObjectStore::Create(const std::string& id, int contentType, const uint8_t* 
         throw StoreError(StoreError::Kind::Io,
                          "object " + id + " was not stored in the hot tier " + settings.hotTier + ": " + e.what());
     }
+  } catch (const std::exception&) {
+    abandon();
+    throw;
   }
   if (produced != storedSize) {
-    try {
-      hot.Remove(id);
-    } catch (const TierError&) {  // reported below
-    }
+    abandon();
     throw StoreError(StoreError::Kind::Io, "object " + id + ": the hot tier " + settings.hotTier + " took " +
                                                std::to_string(produced) + " of " + std::to_string(storedSize) +
                                                " bytes");
@@ -204,8 +218,18 @@ void ObjectStore::Create(const std::string& id, int contentType, const uint8_t* 
   row.createdAt = now;
   row.lastAccessAt = now;
   row.facts = facts;
+  bool createdElsewhere = false;
   try {
     impl_->catalog.Db().Transaction([&] {
+      if (impl_->catalog.Object(id)) {
+        // A concurrent create of the same ID (another thread or process) won: the tier copy is its own now.
+        createdElsewhere = true;
+        throw StoreError(StoreError::Kind::Io, "a concurrent create of the same ID recorded it first");
+      }
+      // The intent goes in the transaction that records the object. Gone means a recovery (another process
+      // starting) took this write for an orphan and removes its copy: the object must not be recorded.
+      if (!impl_->catalog.EndCreate(id, settings.hotTier))
+        throw StoreError(StoreError::Kind::Io, "its creation intent was cleaned up by a recovery meanwhile");
       int64_t patientRetention = 0;
       if (!facts.patientId.empty())
         patientRetention =
@@ -217,10 +241,7 @@ void ObjectStore::Create(const std::string& id, int contentType, const uint8_t* 
           id, "created", "tier " + settings.hotTier + ", " + std::to_string(size) + " bytes, key " + row.keyId, now);
     });
   } catch (const std::exception& e) {
-    try {
-      hot.Remove(id);
-    } catch (const TierError&) {  // the catalog error says more
-    }
+    if (!createdElsewhere) abandon();
     throw StoreError(StoreError::Kind::Io, "object " + id + " was not recorded in the catalog: " + e.what());
   }
 }

@@ -1,6 +1,8 @@
 // Removal (ObjectStore::Remove, RemovalBlocker) and start-up recovery (ObjectStore::Recover): an object is first
 // marked removed (invisible to readers), then its copies are freed tier by tier; what a tier refuses or misses stays
 // "freeing" and is retried by Recover and by every migration run.
+#include <ctime>
+
 #include "StoreImpl.h"
 
 namespace va::archive {
@@ -101,14 +103,58 @@ void ObjectStore::Impl::FinishRemovals(int64_t now, RunReport* report, bool incl
       "copies.object_id)");
 }
 
+// Orphans of interrupted creates: the intent is claimed (deleted) and the copy removed in one transaction, so a
+// Create still running elsewhere (another process sharing the catalog) cannot record its object meanwhile, and a
+// tier that does not answer rolls the claim back for a later attempt. A copy the catalog knows (the hot tier of an
+// earlier configuration that received a migrated copy since) is not the orphan and stays.
+size_t ObjectStore::Impl::CleanCreateIntents(int64_t now, std::string& cleaned) {
+  size_t left = 0;
+  size_t count = 0;
+  for (const auto& intent : catalog.CreateIntents()) {
+    Tier* tier = FindTier(intent.tier);
+    if (tier == nullptr) {
+      ++left;  // kept until the tier is configured again
+      continue;
+    }
+    bool removed = false;
+    try {
+      catalog.Db().Transaction([&] {
+        if (!catalog.EndCreate(intent.objectId, intent.tier)) return;  // recorded or cleaned meanwhile
+        if (catalog.Copy(intent.objectId, intent.tier)) return;
+        tier->Remove(intent.objectId);
+        removed = true;
+      });
+    } catch (const std::exception&) {
+      ++left;
+      continue;
+    }
+    if (!removed) continue;
+    catalog.LogEvent(intent.objectId, "recovered",
+                     "unrecorded copy in tier " + intent.tier + " of an interrupted create removed", now);
+    constexpr size_t kNamed = 20;  // the log line names the first ones
+    if (++count <= kNamed) {
+      cleaned += store::Cat({cleaned.empty() ? "" : ", ", intent.objectId, " (tier ", intent.tier, ")"});
+    } else if (count == kNamed + 1) {
+      cleaned += ", ...";
+    }
+  }
+  return left;
+}
+
 std::string ObjectStore::Recover() {
   std::lock_guard<std::mutex> lock(impl_->runMutex);
   const auto writing = impl_->catalog.CopiesInState("writing").size();
   const auto freeing = impl_->catalog.CopiesInState("freeing").size();
+  const auto creating = impl_->catalog.CreateIntents().size();
+  std::string cleaned;
+  const size_t creatingLeft = impl_->CleanCreateIntents(static_cast<int64_t>(std::time(nullptr)), cleaned);
   impl_->FinishRemovals(0, nullptr, true);
-  const auto left = impl_->catalog.CopiesInState("writing").size() + impl_->catalog.CopiesInState("freeing").size();
-  return "object store recovery: " + std::to_string(writing) + " unfinished copies and " + std::to_string(freeing) +
-         " unfinished removals found, " + std::to_string(left) + " left for a later attempt";
+  const auto left =
+      impl_->catalog.CopiesInState("writing").size() + impl_->catalog.CopiesInState("freeing").size() + creatingLeft;
+  return "object store recovery: " + std::to_string(writing) + " unfinished copies, " + std::to_string(freeing) +
+         " unfinished removals and " + std::to_string(creating) + " interrupted creates found" +
+         (cleaned.empty() ? std::string() : " (orphans removed: " + cleaned + ")") + ", " + std::to_string(left) +
+         " left for a later attempt";
 }
 
 }  // namespace va::archive

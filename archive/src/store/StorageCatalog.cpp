@@ -76,7 +76,13 @@ CREATE TABLE IF NOT EXISTS events (
   kind TEXT NOT NULL,
   detail TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS events_object ON events (object_id, id)
+CREATE INDEX IF NOT EXISTS events_object ON events (object_id, id);
+CREATE TABLE IF NOT EXISTS creating (
+  object_id TEXT NOT NULL,
+  tier TEXT NOT NULL,
+  started_at BIGINT NOT NULL,
+  PRIMARY KEY (object_id, tier)
+)
 )SQL";
 
 const char* kObjectColumns =
@@ -275,6 +281,24 @@ void StorageCatalog::DeferFree(const std::string& objectId, const std::string& t
 
 void StorageCatalog::DeleteCopy(const std::string& objectId, const std::string& tier) {
   db_->Run("DELETE FROM copies WHERE object_id = ? AND tier = ?", {objectId, tier});
+}
+
+void StorageCatalog::BeginCreate(const std::string& objectId, const std::string& tier, int64_t now) {
+  db_->Run(
+      "INSERT INTO creating (object_id, tier, started_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (object_id, tier) DO UPDATE SET started_at = excluded.started_at",
+      {objectId, tier, now});
+}
+
+bool StorageCatalog::EndCreate(const std::string& objectId, const std::string& tier) {
+  return db_->Run("DELETE FROM creating WHERE object_id = ? AND tier = ?", {objectId, tier}).changes > 0;
+}
+
+std::vector<CreateIntent> StorageCatalog::CreateIntents() {
+  const auto r = db_->Run("SELECT object_id, tier, started_at FROM creating ORDER BY object_id, tier");
+  std::vector<CreateIntent> out;
+  for (const auto& row : r.rows) out.push_back({row.Text(0), row.Text(1), row.Int(2)});
+  return out;
 }
 
 void StorageCatalog::LogEvent(const std::string& objectId, const std::string& kind, const std::string& detail,

@@ -5,6 +5,11 @@
 // whenever a later visit of its patient raises patients.retain_until. 0 means no retention rule applies: such an
 // object never expires by disposition (Expired() skips it) and only a hold blocks its removal.
 // objects.removed_at > 0 marks an object being removed: it is invisible to readers while its copies are freed.
+//
+// creating holds the intents of Create: a row (object ID, hot tier) is committed before the first byte is written to
+// the tier and deleted in the transaction that records the object. A row left behind names a tier copy nobody
+// knows about (a crash between the write and the commit): Recover removes that copy and the row. A separate table
+// rather than an objects row in a "creating" state, so that no reader of objects has to learn to skip it.
 #pragma once
 
 #include <cstdint>
@@ -37,6 +42,11 @@ struct CopyRow {
   std::string lastError;
 };
 
+struct CreateIntent {
+  std::string objectId, tier;
+  int64_t startedAt = 0;
+};
+
 class StorageCatalog {
  public:
   explicit StorageCatalog(std::unique_ptr<SqlDatabase> db);
@@ -64,6 +74,12 @@ class StorageCatalog {
   void DeferFree(const std::string& objectId, const std::string& tier, int64_t nextAttemptAt, const std::string& error);
   void DeleteCopy(const std::string& objectId, const std::string& tier);
   std::vector<CopyRow> CopiesInState(const std::string& state);
+
+  // Create's intent (see above). BeginCreate takes over a leftover of the same object and tier (a retry after a
+  // crash); EndCreate returns false when no intent was there any more (a recovery cleaned it meanwhile).
+  void BeginCreate(const std::string& objectId, const std::string& tier, int64_t now);
+  bool EndCreate(const std::string& objectId, const std::string& tier);
+  std::vector<CreateIntent> CreateIntents();
 
   void LogEvent(const std::string& objectId, const std::string& kind, const std::string& detail, int64_t now);
 

@@ -142,6 +142,9 @@ struct ObjectStore::Impl {
                 RunReport* report);
   // Retries copies left "freeing" (removals the tier refused or missed) and forgets removed objects without copies.
   void FinishRemovals(int64_t now, RunReport* report, bool includeWriting);
+  // Removes the tier copies that interrupted creates left unrecorded (catalog table creating) and their intents;
+  // appends "id (tier tier)" of each to cleaned. Returns how many intents are left for a later attempt.
+  size_t CleanCreateIntents(int64_t now, std::string& cleaned);
 
   std::optional<HoldRecord> HoldCoveringFacts(const ObjectFacts& facts);
   std::vector<HoldRecord> HoldsCoveringFacts(const ObjectFacts& facts);

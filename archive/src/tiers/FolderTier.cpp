@@ -1,13 +1,14 @@
 // A tier on a local folder (Tier.h): objects as files under root/xx/yy/key, where xx and yy come from a hash of the
 // key so that folders stay small whatever the keys look like. Writes go to "<file>.tmp-<random>" (O_CREAT|O_EXCL),
 // are fsync'ed, renamed over the final name, and the folder is fsync'ed: a crash leaves either the old object, the
-// new one, or a temporary file that the next OpenFolderTier removes.
+// new one, or a temporary file that a later OpenFolderTier removes once it is old enough (kStaleTemporaryAge).
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <filesystem>
 #include <random>
@@ -20,6 +21,11 @@ namespace va::archive {
 namespace {
 
 constexpr size_t kWriteBuffer = 1u << 20;
+
+// A temporary file is only taken for the leftover of a crash when it was last modified this long ago. Several
+// processes may share the folder (scale-out): a younger one may be another process's write in progress, which
+// keeps modifying it until its rename (a write that stalls for an hour is failing anyway).
+constexpr auto kStaleTemporaryAge = std::chrono::hours(1);
 
 // Closes a descriptor on every path out.
 class Fd {
@@ -185,14 +191,17 @@ class FolderTier : public Tier {
     }
   }
 
+  // Removes temporary files left by crashed writes: those not modified for kStaleTemporaryAge (see there).
   void RemoveStaleTemporaries() {
+    const auto cutoff = std::filesystem::file_time_type::clock::now() - kStaleTemporaryAge;
     std::error_code error;
     for (auto it = std::filesystem::recursive_directory_iterator(root_, error);
          !error && it != std::filesystem::recursive_directory_iterator(); it.increment(error)) {
-      if (it->is_regular_file(error) && it->path().filename().string().find(".tmp-") != std::string::npos) {
-        std::error_code ignored;
-        std::filesystem::remove(it->path(), ignored);
-      }
+      std::error_code ignored;
+      if (!it->is_regular_file(ignored) || it->path().filename().string().find(".tmp-") == std::string::npos) continue;
+      const auto modified = std::filesystem::last_write_time(it->path(), ignored);
+      if (ignored || modified > cutoff) continue;  // vanished (renamed by its writer) or possibly still being written
+      std::filesystem::remove(it->path(), ignored);
     }
   }
 

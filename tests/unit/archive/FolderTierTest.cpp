@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
@@ -105,9 +106,29 @@ TEST_F(FolderTierTest, StaleTemporaryFilesAreRemovedOnOpen) {
   }
   std::filesystem::create_directories(dir_ / "ab" / "cd");
   std::ofstream(dir_ / "ab" / "cd" / "obj.tmp-0123456789abcdef") << "partial";
+  std::filesystem::last_write_time(dir_ / "ab" / "cd" / "obj.tmp-0123456789abcdef",
+                                   std::filesystem::file_time_type::clock::now() - std::chrono::hours(25));
   auto tier = OpenFolderTier({"hot", "folder", "DE"}, dir_.string());
   EXPECT_FALSE(std::filesystem::exists(dir_ / "ab" / "cd" / "obj.tmp-0123456789abcdef"));
   EXPECT_EQ(*tier->SizeOf("keep"), 3u);
+}
+
+TEST_F(FolderTierTest, OnlyOldTemporaryFilesAreRemovedOnOpen) {
+  // Another process sharing the folder may be writing the fresh one right now.
+  std::filesystem::create_directories(dir_ / "ab" / "cd");
+  const auto old = dir_ / "ab" / "cd" / "crashed.tmp-0123456789abcdef";
+  const auto fresh = dir_ / "ab" / "cd" / "busy.tmp-fedcba9876543210";
+  const auto recent = dir_ / "ab" / "cd" / "recent.tmp-00112233445566ff";
+  std::ofstream(old) << "partial";
+  std::ofstream(fresh) << "in progress";
+  std::ofstream(recent) << "in progress too";
+  const auto now = std::filesystem::file_time_type::clock::now();
+  std::filesystem::last_write_time(old, now - std::chrono::hours(2));
+  std::filesystem::last_write_time(recent, now - std::chrono::minutes(50));
+  auto tier = OpenFolderTier({"hot", "folder", "DE"}, dir_.string());
+  EXPECT_FALSE(std::filesystem::exists(old));
+  EXPECT_TRUE(std::filesystem::exists(fresh));
+  EXPECT_TRUE(std::filesystem::exists(recent));
 }
 
 TEST_F(FolderTierTest, FullDiskIsNoSpaceAndLeavesNothing) {

@@ -139,6 +139,109 @@ TEST_F(ObjectStoreTest, RecoverFinishesInterruptedRemovals) {
   EXPECT_EQ(Read("obj"), "again");
 }
 
+TEST_F(ObjectStoreTest, RecoverRemovesTheOrphanOfACrashedCreate) {
+  Open();
+  hot->crashAfterPut = true;
+  EXPECT_THROW(Put("obj", Bytes(5000), Facts("1")), SimulatedCrash);
+  hot->crashAfterPut = false;
+  // The bytes landed, the catalog does not know them: only the intent does.
+  EXPECT_FALSE(FileOf("hot", "obj").empty());
+  EXPECT_FALSE(store->State("obj", kT0));
+  Open();  // the restart
+  const std::string line = store->Recover();
+  EXPECT_NE(line.find("1 interrupted creates"), std::string::npos) << line;
+  EXPECT_NE(line.find("obj (tier hot)"), std::string::npos) << line;
+  EXPECT_NE(line.find(", 0 left"), std::string::npos) << line;
+  EXPECT_TRUE(FileOf("hot", "obj").empty());
+  EXPECT_TRUE(HasEvent(*store, "obj", "recovered"));
+  // Nothing left to do the second time.
+  EXPECT_NE(store->Recover().find("0 interrupted creates"), std::string::npos);
+  // The ID is free for the host's retry.
+  Put("obj", "retried", Facts("1"));
+  EXPECT_EQ(Read("obj"), "retried");
+  EXPECT_EQ(CopyStates("obj"), std::vector<std::string>{"hot:verified"});
+}
+
+TEST_F(ObjectStoreTest, RetryAfterACrashedCreateTakesOverItsIntent) {
+  Open();
+  hot->crashAfterPut = true;
+  EXPECT_THROW(Put("obj", Bytes(5000), Facts("1")), SimulatedCrash);
+  hot->crashAfterPut = false;
+  Open();  // restarted without a recovery: the host retries at once
+  const std::string data = Bytes(7000, 9);
+  Put("obj", data, Facts("1"));
+  EXPECT_EQ(Read("obj"), data);
+  // The retry recorded its copy and consumed the intent: a later recovery leaves the object alone.
+  const std::string line = store->Recover();
+  EXPECT_NE(line.find("0 interrupted creates"), std::string::npos) << line;
+  EXPECT_EQ(Read("obj"), data);
+  EXPECT_EQ(CopyStates("obj"), std::vector<std::string>{"hot:verified"});
+}
+
+TEST_F(ObjectStoreTest, FailedCreateLeavesNoIntentNorFile) {
+  Open();
+  Put("obj", "first", Facts("1"));
+  // A second create of the same ID is refused before anything is written.
+  EXPECT_THROW(Put("obj", "second", Facts("1")), StoreError);
+  // A tier failure removes what was written and the intent.
+  hot->putFailure = TierError::Kind::Io;
+  EXPECT_THROW(Put("other", "x", Facts("2")), StoreError);
+  hot->putFailure.reset();
+  EXPECT_TRUE(FileOf("hot", "other").empty());
+  EXPECT_NE(store->Recover().find("0 interrupted creates"), std::string::npos);
+  EXPECT_EQ(Read("obj"), "first");
+}
+
+TEST_F(ObjectStoreTest, OrphanInATierNoLongerHotIsRemovedButARecordedCopyStays) {
+  Open();
+  hot->crashAfterPut = true;
+  EXPECT_THROW(Put("lost", Bytes(3000), Facts("1")), SimulatedCrash);
+  EXPECT_THROW(Put("kept", Bytes(3000), Facts("2")), SimulatedCrash);
+  hot->crashAfterPut = false;
+  // "kept" is created again after the restart, and since the hot tier is another one, its intent in "hot" stays
+  // while "hot" holds a recorded copy (as if migrated there): recovery must not remove it.
+  settings.hotTier = "cold";
+  Open();
+  Put("kept", "kept bytes", Facts("2"));
+  {
+    auto db = OpenSqlDatabase("SQLite", (dir_ / "catalog.sqlite").string());
+    db->Run(
+        "INSERT INTO copies (object_id, tier, state, verified_at, checked_at) VALUES ('kept', 'hot', 'verified', "
+        "1, 1)");
+  }
+  const std::string line = store->Recover();
+  EXPECT_NE(line.find("2 interrupted creates"), std::string::npos) << line;
+  EXPECT_NE(line.find("lost (tier hot)"), std::string::npos) << line;
+  EXPECT_EQ(line.find("kept (tier hot)"), std::string::npos) << line;
+  EXPECT_TRUE(FileOf("hot", "lost").empty());
+  EXPECT_FALSE(FileOf("hot", "kept").empty());
+  EXPECT_NE(store->Recover().find("0 interrupted creates"), std::string::npos);
+}
+
+TEST_F(ObjectStoreTest, CreateIsNotRecordedWhenARecoveryTookItsWriteForAnOrphan) {
+  Open();
+  // Another process sharing the catalog starts while this Create is between its write and its commit.
+  std::string line;
+  hot->afterPut = [&] {
+    ObjectStore other(OpenSqlDatabase("SQLite", (dir_ / "catalog.sqlite").string()),
+                      std::vector<std::shared_ptr<Tier>>{hot, cold, us}, keys, settings);
+    line = other.Recover();
+  };
+  try {
+    Put("obj", Bytes(3000), Facts("1"));
+    FAIL() << "recorded an object whose bytes a recovery removed";
+  } catch (const StoreError& e) {
+    EXPECT_EQ(e.kind(), StoreError::Kind::Io);
+    EXPECT_NE(std::string(e.what()).find("recovery"), std::string::npos) << e.what();
+  }
+  hot->afterPut = nullptr;
+  EXPECT_NE(line.find("obj (tier hot)"), std::string::npos) << line;
+  EXPECT_FALSE(store->State("obj", kT0));
+  EXPECT_TRUE(FileOf("hot", "obj").empty());
+  Put("obj", "retried", Facts("1"));
+  EXPECT_EQ(Read("obj"), "retried");
+}
+
 TEST_F(ObjectStoreTest, LastAccessIsTouchedAtMostEveryInterval) {
   settings.touchIntervalSeconds = 3600;
   Open();

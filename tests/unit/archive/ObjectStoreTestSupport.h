@@ -8,6 +8,7 @@
 #include <atomic>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <memory>
 #include <random>
 #include <string>
@@ -33,6 +34,10 @@ inline std::string Bytes(size_t size, uint32_t seed = 1) {
 inline const char* kKey1 = "k1 0101010101010101010101010101010101010101010101010101010101010101\n";
 inline const char* kKey2 = "k2 0202020202020202020202020202020202020202020202020202020202020202\n";
 
+// Thrown by ControlledTier::Put after the write when crashAfterPut is set: stands for a kill -9 between the tier write
+// and the catalog commit. Deliberately not a std::exception, so that no clean-up path of the store catches it.
+struct SimulatedCrash {};
+
 // Wraps a tier; each failure switch makes the matching call throw.
 class ControlledTier : public Tier {
  public:
@@ -43,6 +48,8 @@ class ControlledTier : public Tier {
     if (putFailure) throw TierError(*putFailure, "test double: put fails");
     lastRetainUntil = options.retainUntil;
     inner_->Put(key, source, size, options);
+    if (afterPut) afterPut();
+    if (crashAfterPut) throw SimulatedCrash{};
   }
   size_t ReadAt(const std::string& key, uint64_t offset, uint8_t* buffer, size_t length) override {
     if (unavailable) throw TierError(TierError::Kind::Unavailable, "test double: unreachable");
@@ -65,6 +72,8 @@ class ControlledTier : public Tier {
   std::optional<TierError::Kind> putFailure;
   std::atomic<bool> unavailable{false};
   bool removeRefused = false;
+  bool crashAfterPut = false;
+  std::function<void()> afterPut;  // runs once the bytes landed, before Put returns
   std::atomic<int> puts{0}, reads{0};
   int64_t lastRetainUntil = 0, extendedTo = 0;
 

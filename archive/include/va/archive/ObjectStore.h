@@ -112,14 +112,6 @@ struct RunReport {
   std::vector<std::string> errors;  // bounded
 };
 
-// Progress of a background activity, for REST and metrics.
-struct ActivityProgress {
-  bool running = false;
-  int64_t startedAt = 0, finishedAt = 0;
-  RunReport last;     // the last finished run
-  RunReport current;  // the one in progress
-};
-
 class ObjectStore {
  public:
   ObjectStore(std::unique_ptr<SqlDatabase> catalog, std::vector<std::shared_ptr<Tier>> tiers,
@@ -129,7 +121,9 @@ class ObjectStore {
   ObjectStore& operator=(const ObjectStore&) = delete;
 
   // At start-up, after a crash: copies left "writing" are removed from their tier and forgotten, copies left
-  // "freeing" are removed again (both idempotent). Returns a line for the log.
+  // "freeing" are removed again, and the hot-tier copy of every Create interrupted between its write and its commit
+  // (an intent recorded before the write) is removed with its intent (all idempotent). Returns a line for the log
+  // naming the orphans removed.
   std::string Recover();
 
   // Encrypts and writes to the hot tier, then records the object: when this returns, the object is durable.

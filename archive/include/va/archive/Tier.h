@@ -70,8 +70,8 @@ class Tier {
 };
 
 // A local folder: objects as files under root/xx/yy/key, written to a temporary file, fsync'ed, then renamed.
-// A full disk is TierError(NoSpace) and leaves nothing behind. Temporary files older than a crash are removed when
-// the tier is opened.
+// A full disk is TierError(NoSpace) and leaves nothing behind. Temporary files left by a crash are removed when the
+// tier is opened, once they are an hour old (another process sharing the folder may be writing a fresh one).
 std::unique_ptr<Tier> OpenFolderTier(const TierInfo& info, const std::string& root);
 
 struct S3Settings;
