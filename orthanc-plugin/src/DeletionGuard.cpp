@@ -66,7 +66,14 @@ std::string DeletionBlocker(PluginState& state, const std::string& level, const 
     if (!RestGetIfFound("/instances/" + instance + "/attachments/dicom/info", body)) continue;
     const std::string uuid = ParseJson(body).get("Uuid", "").asString();
     const std::string why = state.store->RemovalBlocker(uuid, now);
-    if (!why.empty()) return level + " " + orthancId + ": " + why;
+    if (!why.empty()) {
+      std::string reason = level;
+      reason += " ";
+      reason += orthancId;
+      reason += ": ";
+      reason += why;
+      return reason;
+    }
   }
   return "";
 }

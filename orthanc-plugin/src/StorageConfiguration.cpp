@@ -19,7 +19,8 @@ void CheckKnown(const Json::Value& v, const std::string& where, const std::set<s
   if (!v.isObject()) Bad(where, "must be an object");
   for (const auto& name : v.getMemberNames()) {
     if (known.count(name) == 0)
-      throw std::runtime_error(kPrefix + (where.empty() ? "" : where + ".") + name + " is not a known option");
+      throw std::runtime_error(std::string(kPrefix) + (where.empty() ? "" : where + ".") +=
+                               name + " is not a known option");
   }
 }
 

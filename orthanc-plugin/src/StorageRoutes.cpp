@@ -251,15 +251,22 @@ void Disposition(PluginState& state, OrthancPluginRestOutput* output, const Orth
     item["Instance"] = instanceId;
     if (!dryRun) {
       try {
-        store.LogEvent(objectId, "disposed", "by " + author + ": " + reason, now);
+        std::string detail = "by " + author;
+        detail += ": ";
+        detail += reason;
+        store.LogEvent(objectId, "disposed", detail, now);
         if (!instanceId.empty()) {
           RestDelete("/instances/" + instanceId);
         } else {
           store.Remove(objectId, now);
         }
-        LogWarning("storage: disposition by " + author + " removed " +
-                   (instanceId.empty() ? "object " + objectId : "instance " + instanceId) + " (retained until " +
-                   IsoDate(s->retainUntil) + "): " + reason);
+        std::string line = "storage: disposition by " + author;
+        line += " removed ";
+        line += instanceId.empty() ? "object " + objectId : "instance " + instanceId;
+        line += " (retained until " + IsoDate(s->retainUntil);
+        line += "): ";
+        line += reason;
+        LogWarning(line);
       } catch (const std::exception& e) {
         v["Errors"].append(objectId + ": " + e.what());
         continue;

@@ -157,7 +157,7 @@ std::string StoredAttachment(const PluginState& state, const std::string& instan
   if (!state.store) return "";
   std::string body;
   if (!RestGetIfFound("/instances/" + instanceId + "/attachments/dicom/info", body)) return "";
-  const std::string uuid = ParseJson(body).get("Uuid", "").asString();
+  std::string uuid = ParseJson(body).get("Uuid", "").asString();
   try {
     state.store->Size(uuid);
     return uuid;
@@ -188,7 +188,7 @@ std::string DicomFileOf(const PluginState& state, const StoredVideo& video) {
   std::error_code ec;
   if (std::filesystem::exists(copy, ec)) return copy.string();
   const std::filesystem::path partial = copies / (video.instanceId + ".dcm.part");
-  const std::string made = LocateSourceFile(state.config, video.instanceId, partial);
+  std::string made = LocateSourceFile(state.config, video.instanceId, partial);
   if (made == partial.string()) {
     std::filesystem::rename(partial, copy);
     return copy.string();
