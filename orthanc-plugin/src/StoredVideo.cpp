@@ -208,38 +208,25 @@ std::shared_ptr<const StoredVideo> OpenStoredVideo(const PluginState& state, con
   }
   std::string ignored;
   if (!RestGetIfFound("/instances/" + instanceId, ignored)) throw HttpError{404, "no instance " + instanceId};
-  if (const std::string uuid = StoredAttachment(state, instanceId); !uuid.empty()) {
-    // In the archive's storage: locate by ranged reads (a few KiB), play from the tier that holds it.
-    const uint64_t size = state.store->Size(uuid);
-    const dicom::RandomReader reader = [&](uint64_t offset, uint8_t* buffer, size_t length) {
-      return state.store->ReadAt(uuid, offset, buffer, length, NowSeconds());
-    };
-    dicom::BitstreamLocation loc;
-    try {
-      loc = OnLargeStack([&] { return dicom::LocateBitstream(reader, size, "attachment " + uuid); });
-    } catch (const dicom::DicomError& e) {
-      throw HttpError{415, "instance " + instanceId + " holds no playable video: " + e.what()};
-    }
-    auto v = std::make_shared<StoredVideo>();
-    v->instanceId = instanceId;
-    Describe(*v, loc);
-    if (v->codec.empty())
-      throw HttpError{415, "instance " + instanceId + " is not a video (transfer syntax " + v->transferSyntaxUid + ")"};
-    v->attachmentUuid = uuid;
-    v->bytes = std::make_shared<StoredSpans>(*state.store, uuid, Spans(loc));
-    v->container = SniffContainer(*v->bytes);
-    v->etag = "\"" + v->sopInstanceUid + "-" + std::to_string(v->bytes->Size()) + "-" + uuid.substr(0, 8) + "\"";
-    Cache().Put(instanceId, v);
-    return v;
-  }
-  // Storage with compression or another storage plugin: one copy per instance in the delivery folder.
-  const std::filesystem::path copies = std::filesystem::path(state.config.workDirectory) / "delivery";
-  std::filesystem::create_directories(copies);
-  const std::string path = LocateSourceFile(state.config, instanceId, copies / (instanceId + ".dcm"));
+  // In the archive's storage: located by ranged reads (a few KiB) and played from the tier that holds it. Otherwise
+  // (a legacy attachment, compression): one copy per instance in the delivery folder.
+  const std::string uuid = StoredAttachment(state, instanceId);
+  std::string path;
   dicom::BitstreamLocation loc;
   try {
-    loc = OnLargeStack([&] { return dicom::LocateBitstream(path); });
-  } catch (const std::exception& e) {
+    if (!uuid.empty()) {
+      const uint64_t size = state.store->Size(uuid);
+      const dicom::RandomReader reader = [&](uint64_t offset, uint8_t* buffer, size_t length) {
+        return state.store->ReadAt(uuid, offset, buffer, length, NowSeconds());
+      };
+      loc = OnLargeStack([&] { return dicom::LocateBitstream(reader, size, "attachment " + uuid); });
+    } else {
+      const std::filesystem::path copies = std::filesystem::path(state.config.workDirectory) / "delivery";
+      std::filesystem::create_directories(copies);
+      path = LocateSourceFile(state.config, instanceId, copies / (instanceId + ".dcm"));
+      loc = OnLargeStack([&] { return dicom::LocateBitstream(path); });
+    }
+  } catch (const dicom::DicomError& e) {
     throw HttpError{415, "instance " + instanceId + " holds no playable video: " + e.what()};
   }
   auto v = std::make_shared<StoredVideo>();
@@ -247,11 +234,16 @@ std::shared_ptr<const StoredVideo> OpenStoredVideo(const PluginState& state, con
   Describe(*v, loc);
   if (v->codec.empty())
     throw HttpError{415, "instance " + instanceId + " is not a video (transfer syntax " + v->transferSyntaxUid + ")"};
+  v->attachmentUuid = uuid;
   v->dicomPath = path;
-  v->bytes = codec::OpenFileSpans(path, Spans(loc));
+  if (!uuid.empty()) {
+    v->bytes = std::make_shared<StoredSpans>(*state.store, uuid, Spans(loc));
+  } else {
+    v->bytes = codec::OpenFileSpans(path, Spans(loc));
+  }
   v->container = SniffContainer(*v->bytes);
-  v->etag = "\"" + v->sopInstanceUid + "-" + std::to_string(v->bytes->Size()) + "-" +
-            std::to_string(std::hash<std::string>{}(path)&0xffffffu) + "\"";
+  const std::string where = uuid.empty() ? std::to_string(std::hash<std::string>{}(path)&0xffffffu) : uuid.substr(0, 8);
+  v->etag = "\"" + v->sopInstanceUid + "-" + std::to_string(v->bytes->Size()) + "-" + where + "\"";
   Cache().Put(instanceId, v);
   return v;
 }

@@ -179,24 +179,7 @@ class PostgresSqlDatabase : public SqlDatabase {
 
   void Transaction(const std::function<void()>& body) override {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
-    if (depth_ > 0) {  // joins the outer transaction
-      body();
-      return;
-    }
-    Script("BEGIN");
-    ++depth_;
-    try {
-      body();
-      --depth_;
-      Script("COMMIT");
-    } catch (...) {
-      depth_ = 0;
-      try {
-        Script("ROLLBACK");
-      } catch (const SqlError&) {  // the original error says more
-      }
-      throw;
-    }
+    RunTransaction(*this, depth_, "BEGIN", body);
   }
 
  private:

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "Configuration.h"
+#include "JsonText.h"
 
 using va::plugin::OrganisationOf;
 using va::plugin::ParseConfiguration;
@@ -11,12 +12,7 @@ using va::plugin::ParseConfiguration;
 namespace {
 
 Json::Value Parse(const std::string& text) {
-  Json::Value v;
-  Json::CharReaderBuilder builder;
-  std::string errors;
-  std::unique_ptr<Json::CharReader> reader(builder.newCharReader());
-  EXPECT_TRUE(reader->parse(text.data(), text.data() + text.size(), &v, &errors)) << errors;
-  return v;
+  return ParseJsonText(text);
 }
 
 std::string StorageError(const std::string& storage) {
