@@ -224,9 +224,10 @@ more than the I/O-bound anchors.
 
 S3 figures: Ceph is a single memstore OSD (objects in the OSD's memory) with radosgw on loopback, on the same
 $(nproc) cores as the benchmark: they measure our client-side cost against the same client's plain calls, not a
-production Ceph. Where the write time goes (one thread, from memory, no I/O, same bytes): SHA-256 $(calc "%.3f" "$sha") s per
-pass (twice: plain and stored bytes), AES-256-GCM $(calc "%.3f" "$enc") s, copy into the write buffer $(calc "%.3f" "$cpy") s —
-$cpu_s s of CPU in series with the anchor's $plain_s s of writing (Create took $ours_s s). Reading: AES-256-GCM
+production Ceph. Where the write time goes (each stage timed alone on one thread, from memory, no I/O, same bytes):
+SHA-256 $(calc "%.3f" "$sha") s per pass (twice: plain and stored bytes), AES-256-GCM $(calc "%.3f" "$enc") s, copy into the write buffer $(calc "%.3f" "$cpy") s —
+$cpu_s s of CPU in all, against the anchor's $plain_s s of writing (Create took $ours_s s; it hashes the plain bytes on a
+second thread and encrypts + hashes the next chunk while the tier writes the current one). Reading: AES-256-GCM
 decryption alone takes $(calc "%.3f" "$dec") s ($(calc "%.0f" "$bytes / 1e6 / $dec") MB/s on one core), the whole warm anchor $(calc "%.3f" "$bytes / 1e6 / $rwp") s;
 ReadAt reads a range, then decrypts it, in series: 1 / (1 / cold anchor + 1 / warm ours) predicts $(calc "%.0f" "1 / (1 / $rcp + 1 / $rwo)") MB/s cold.
 Migration uploads every byte, then reads it back and hashes it before the copy counts: the anchor's own read-back

@@ -145,26 +145,37 @@ void ObjectStore::Create(const std::string& id, int contentType, const uint8_t* 
     return plainHash.HexDigest();
   });
   Sha256 storedHash;
-  // Pulls header, then one chunk at a time: at most one encrypted chunk is held.
+  // Pulls header, then one chunk at a time. The next chunk is encrypted and hashed on another core while the tier
+  // writes the current one (at most two encrypted chunks are held); chunks are hashed in order, each task starting
+  // after the previous one was taken.
   std::string pending = encryptor->HeaderBytes();
+  storedHash.Update(pending.data(), pending.size());
   size_t pendingAt = 0;
   uint64_t nextChunk = 0;
   const uint64_t chunks = ChunkCount(header);
+  const auto prepare = [&](uint64_t index) {
+    return std::async(std::launch::async, [&, index] {
+      const uint64_t from = index * header.chunkSize;
+      const size_t plainLength = static_cast<size_t>(std::min<uint64_t>(header.chunkSize, size - from));
+      std::string piece = encryptor->EncryptChunk(index, data + from, plainLength);
+      storedHash.Update(piece.data(), piece.size());
+      return piece;
+    });
+  };
+  std::future<std::string> next = prepare(0);  // an envelope has at least one chunk
   uint64_t produced = 0;
   const ByteReader reader = [&](uint8_t* out, size_t capacity) -> size_t {
     size_t filled = 0;
     while (filled < capacity) {
       if (pendingAt == pending.size()) {
         if (nextChunk == chunks) break;
-        const uint64_t from = nextChunk * header.chunkSize;
-        const size_t plainLength = static_cast<size_t>(std::min<uint64_t>(header.chunkSize, size - from));
-        pending = encryptor->EncryptChunk(nextChunk, data + from, plainLength);
+        pending = next.get();
         pendingAt = 0;
         ++nextChunk;
+        if (nextChunk < chunks) next = prepare(nextChunk);
       }
       const size_t n = std::min(capacity - filled, pending.size() - pendingAt);
       std::copy_n(pending.data() + pendingAt, n, out + filled);
-      storedHash.Update(pending.data() + pendingAt, n);
       pendingAt += n;
       filled += n;
     }
