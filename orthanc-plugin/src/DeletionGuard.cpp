@@ -63,8 +63,8 @@ std::string DeletionBlocker(PluginState& state, const std::string& level, const 
   }
   const int64_t now = NowSeconds();
   for (const auto& instance : instances) {
-    if (!RestGetIfFound("/instances/" + instance + "/attachments/dicom/info", body)) continue;
-    const std::string uuid = ParseJson(body).get("Uuid", "").asString();
+    const std::string uuid = DicomAttachmentUuid(instance);
+    if (uuid.empty()) continue;
     const std::string why = state.store->RemovalBlocker(uuid, now);
     if (!why.empty()) {
       std::string reason = level;

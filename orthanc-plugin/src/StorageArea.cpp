@@ -233,6 +233,12 @@ void EnsureKeyFile(const std::string& path) {
 
 }  // namespace
 
+std::string DicomAttachmentUuid(const std::string& instanceId) {
+  std::string body;
+  if (!RestGetIfFound("/instances/" + instanceId + "/attachments/dicom/info", body)) return "";
+  return ParseJson(body).get("Uuid", "").asString();
+}
+
 int64_t NowSeconds() {
   return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count();
 }

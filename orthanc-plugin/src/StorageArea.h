@@ -25,6 +25,9 @@ void RegisterStorageArea(OrthancPluginContext* context);
 // The object store's error as the Orthanc error code registered for it.
 OrthancPluginErrorCode StorageErrorCode(const archive::StoreError& error);
 
+// The UUID of an instance's DICOM attachment ("" when Orthanc knows no such instance).
+std::string DicomAttachmentUuid(const std::string& instanceId);
+
 // Unix seconds now.
 int64_t NowSeconds();
 

@@ -129,10 +129,9 @@ void GetObject(PluginState& state, OrthancPluginRestOutput* output, const Orthan
 void GetInstance(PluginState& state, OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {
   RequireMethod(request, OrthancPluginHttpMethod_Get, "GET");
   const std::string id = request->groups[0];
-  std::string body;
-  if (!RestGetIfFound("/instances/" + id + "/attachments/dicom/info", body))
-    throw HttpError{404, "no instance " + id + " in Orthanc"};
-  AnswerJson(output, ObjectWithEvents(Store(state), ParseJson(body).get("Uuid", "").asString()));
+  const std::string uuid = DicomAttachmentUuid(id);
+  if (uuid.empty()) throw HttpError{404, "no instance " + id + " in Orthanc"};
+  AnswerJson(output, ObjectWithEvents(Store(state), uuid));
 }
 
 void GetStudy(PluginState& state, OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {

@@ -155,9 +155,8 @@ class StoredSpans : public codec::ByteSource {
 // The attachment UUID of an instance's DICOM file when the archive's storage holds it; "" otherwise (legacy file).
 std::string StoredAttachment(const PluginState& state, const std::string& instanceId) {
   if (!state.store) return "";
-  std::string body;
-  if (!RestGetIfFound("/instances/" + instanceId + "/attachments/dicom/info", body)) return "";
-  std::string uuid = ParseJson(body).get("Uuid", "").asString();
+  std::string uuid = DicomAttachmentUuid(instanceId);
+  if (uuid.empty()) return "";
   try {
     state.store->Size(uuid);
     return uuid;
