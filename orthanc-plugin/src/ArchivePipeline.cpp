@@ -86,6 +86,18 @@ void ArchivePipeline::Fetch() {
                              " is not an MPEG-2, H.264 or HEVC video transfer syntax: this is not a video instance");
   }
   sourceTsName_ = ts->name;
+  // Stereoscopic sources keep their original: FFmpeg decodes only the base view of Stereo High (MVC), so a copy
+  // would lose one eye, and x265 cannot signal frame packing, so a copy of frame-packed 3D would not say it is 3D.
+  if (h.transferSyntaxUid == dicom::kAvcStereoHighUid) {
+    throw SkipTask(
+        "the source is H.264 Stereo High (MVC): only its base view can be decoded, so an HEVC copy would "
+        "lose the second eye; the original is kept as it is");
+  }
+  if (h.transferSyntaxUid == dicom::kAvc3dUid) {
+    throw SkipTask(
+        "the source is frame-packed 3D H.264: the HEVC encoder cannot signal frame packing, so a copy "
+        "would not say it is 3D; the original is kept as it is");
+  }
   if (ts->codec == dicom::VideoCodec::Hevc && !config_.reencodeHevc) {
     throw SkipTask("the source is already HEVC (" + ts->name + "); set VideoArchive.ReencodeHevc to re-encode it");
   }

@@ -149,6 +149,31 @@ class ArchiveTest(unittest.TestCase):
         self.assertEqual(task["State"], "skipped")
         self.assertIn("already HEVC", task["Reason"])
 
+    def test_stereoscopic_sources_are_kept_not_transcoded(self):
+        """A copy of frame-packed 3D (.105) would not say it is 3D, and one of Stereo High (.106, MVC) would hold one
+        eye: both are skipped with the reason, the original kept."""
+        packed = os.path.join(self.tmp, "packed.mp4")
+        media.run(["ffmpeg", "-v", "error", "-y", "-t", "1", "-i", media.LAPARO_H264, "-filter_complex",
+                   "[0:v]scale=640:720[l];[0:v]scale=640:720,hflip[r];[l][r]hstack", "-c:v", "libx264", "-preset",
+                   "ultrafast", "-profile:v", "high", "-level:v", "4.2", "-x264-params", "frame-packing=3", "-an",
+                   packed])
+        packed_dcm = media.dicomize(packed, os.path.join(self.tmp, "packed.dcm"), "--ts", "1.2.840.10008.1.2.4.105")
+        task = self.server.wait_task(self.store(packed_dcm, "-x3"))
+        self.assertEqual(task["State"], "skipped", task)
+        self.assertIn("frame-packed 3D", task["Reason"])
+        # No encoder writes MVC: an H.264 High stream whose meta header names Stereo High (same UID length).
+        stereo = os.path.join(self.tmp, "stereo-high.dcm")
+        data = open(self.h264, "rb").read()
+        old_sop = media.dcmdump(self.h264)["0008,0018"].encode()
+        with open(stereo, "wb") as f:
+            f.write(data.replace(b"1.2.840.10008.1.2.4.102", b"1.2.840.10008.1.2.4.106", 1)
+                    .replace(old_sop, old_sop[:-1] + (b"8" if old_sop[-1:] != b"8" else b"7")))
+        source = self.store(stereo, "-xo")
+        task = self.server.wait_task(source)
+        self.assertEqual(task["State"], "skipped", task)
+        self.assertIn("Stereo High", task["Reason"])
+        self.assertEqual(self.server.get(f"/instances/{source}/metadata/TransferSyntax"), "1.2.840.10008.1.2.4.106")
+
     def test_rest_upload_is_archived(self):
         answer = self.server.post("/instances", open(self.h264_rest, "rb").read())
         self.check_archived(self.h264_rest, answer["ID"], expect_audio=False)

@@ -81,6 +81,8 @@ std::string StreamFitProblem(const VideoTransferSyntax& ts, const EncodedStreamF
 std::string FindFittingTransferSyntax(const EncodedStreamFacts& facts, std::string* whyNot);
 
 // HEVC Main / Main 10 Level 5.1 (1.2.840.10008.1.2.4.107 / .108).
+constexpr const char* kAvc3dUid = "1.2.840.10008.1.2.4.105";          // frame-packed 3D, Level 4.2
+constexpr const char* kAvcStereoHighUid = "1.2.840.10008.1.2.4.106";  // Stereo High (MVC), Level 4.2
 constexpr const char* kHevcMainUid = "1.2.840.10008.1.2.4.107";
 constexpr const char* kHevcMain10Uid = "1.2.840.10008.1.2.4.108";
 
