@@ -9,10 +9,12 @@ Printed, each against an anchor measured in the same run:
 - streamed read throughput (a whole instance read as consecutive 8 MiB ranges, as players do) against a raw read of
   the same bytes from the file (dd, 8 MiB reads) and against nginx serving that file the same way;
 - Orthanc's peak RSS while STREAMS (20) clients read different instances concurrently, above its idle RSS.
+With BENCH_JSON set, the figures are also written there for bench/report.py (bench/benchjson.py).
 """
 import json
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,6 +25,7 @@ import urllib.request
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 from orthanc_server import OrthancServer  # noqa: E402
+import benchjson  # noqa: E402
 
 MINUTES = int(os.environ.get("MINUTES", "120"))
 SEGMENT = int(os.environ.get("SEGMENT", "20"))
@@ -50,7 +53,7 @@ def make_recording():
         os.rename(clip + ".tmp.mp4", clip)
     files = []
     for i in range(MINUTES // SEGMENT):
-        dcm = os.path.join(WORK, f"part{i + 1}.dcm")
+        dcm = os.path.join(WORK, f"part{i + 1}-{SEGMENT}min-{MBPS}M.dcm")
         if not os.path.exists(dcm):
             run([os.path.join(TOOLS, "va-dicomize"), clip, dcm, "--study-uid", "1.2.826.0.1.3680043.8.498.88001",
                  "--series-uid", "1.2.826.0.1.3680043.8.498.88001.1", "--sop-uid",
@@ -193,11 +196,48 @@ events {{}} http {{ access_log off; sendfile on; server {{ listen 127.0.0.1:8099
             "orthanc_rss_peak_above_idle_MB": round((peak[0] - idle) / 1024, 1),
         }
         print(json.dumps(result, indent=2))
+        if os.environ.get("BENCH_JSON"):
+            write_json(os.environ["BENCH_JSON"], result, t_ours, t_anchor, t_hls, idle, peak[0])
     finally:
         if nginx:
             nginx.terminate()
             nginx.wait()
         server.stop()
+        shutil.rmtree(server.dir, ignore_errors=True)  # its storage holds a copy of the whole recording
+
+
+def write_json(path, result, t_ours, t_anchor, t_hls, idle_kb, peak_kb):
+    """The figures for bench/report.py: ratios and goals computed by benchjson from the numbers measured above."""
+    med = statistics.median
+    p95 = lambda xs: sorted(xs)[int(0.95 * (len(xs) - 1))]  # noqa: E731
+    ms = lambda x: x * 1000  # noqa: E731
+    f = benchjson.figure
+    figures = [
+        f("seek TTFB, Range request at a random offset, median", ms(med(t_ours)), ms(med(t_anchor)), "ms", False,
+          "<= 100 ms", "ours", ours_p95=ms(p95(t_ours)), anchor_p95=ms(p95(t_anchor)),
+          anchor_label="nginx serving the same MP4 file (Range, sendfile)"),
+        f("HLS seek: segment at a random time, remuxed on request, median", ms(med(t_hls)), None, "ms", False,
+          "<= 100 ms", "ours", ours_p95=ms(p95(t_hls)), note="no anchor: an absolute goal"),
+        f("streamed read of one instance, 8 MiB ranges, vs a raw read", result["throughput_MBps_ours"],
+          result["throughput_MBps_raw_read"], "MB/s", True, ">= 0.8",
+          anchor_label="dd bs=8M of the same DICOM file (page cache warm)"),
+        f("streamed read of one instance, 8 MiB ranges, vs nginx", result["throughput_MBps_ours"],
+          result["throughput_MBps_nginx"], "MB/s", True, anchor_label="nginx serving the same MP4 file"),
+        f(f"HLS playlist of the whole {MINUTES} min series, first request", result["hls_playlist_ms"], None, "ms",
+          False, note="cached afterwards"),
+        f(f"{STREAMS} concurrent whole-instance streams, aggregate", result["concurrent_aggregate_MBps"], None,
+          "MB/s", True),
+        f(f"Orthanc RSS above idle during {STREAMS} concurrent streams", (peak_kb - idle_kb) / 1024, None, "MiB",
+          False, note=f"{(peak_kb - idle_kb) / 1024 / STREAMS:.1f} MiB per stream"),
+    ]
+    memories = [benchjson.memory(f"Orthanc during {STREAMS} concurrent streams", peak_kb / 1024,
+                                 note=f"idle {idle_kb / 1024:.0f} MiB")]
+    parameters = {"MINUTES": MINUTES, "SEGMENT": SEGMENT, "MBPS": f"{MBPS:g}", "STREAMS": STREAMS, "SEEKS": SEEKS}
+    notes = [f"The recording: {result['recording']}, stored in Orthanc's default storage (local disk, page cache "
+             "warm). Anchors on the same loopback inside a private network namespace."]
+    benchjson.save(path, benchjson.document("delivery", "Delivery: seeking, streamed reads, concurrent streams",
+                                            "bench/delivery.sh", parameters, figures, memories, notes=notes))
+    print(f"figures written to {path}", file=sys.stderr)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@
 #   CLIPS   [neurosurgery 720p, laparoscopy 720p, robotic 1264x1010 from ../shared/testdata/clips]
 #   GATE_PSNR [40]  GATE_SSIM [0.97]            the quality gate used for the last table
 #   VA_TRANSCODE [build/tools/va-transcode]   WORK [/tmp/va-sweep]
+#   BENCH_JSON [""]   also write the figures and every row as JSON there (bench/benchjson.py; bench/run-all.sh)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -95,4 +96,54 @@ else:
     for (preset, crf), g in sorted(ok, key=lambda kg: mean([r['outputBytes'] / r['srcVideoBytes'] for r in kg[1]])):
         print(f"| {preset} | {crf:g} | {mean([r['outputBytes'] / r['srcVideoBytes'] for r in g]):.3f} | "
               f"{mean([r['encodeFps'] for r in g]):.1f} |")
+EOF
+
+[[ -n "${BENCH_JSON:-}" ]] || exit 0
+# The same as JSON for bench/report.py: one figure per preset x CRF (all clips' output bytes against all clips'
+# source video bytes), every row for the size-vs-PSNR plot, and the quality gate.
+python3 - "$here" "$results" "$BENCH_JSON" "$PRESETS" "$CRFS" "$CLIPS" "$GATE_PSNR" "$GATE_SSIM" <<'EOF'
+import json, os, sys
+sys.path.insert(0, sys.argv[1])
+import benchjson
+results, out, presets, crfs, clips, gate_psnr, gate_ssim = sys.argv[2:]
+rows = [json.loads(line) for line in open(results)]
+figures = []
+for preset in presets.split():
+    for crf in crfs.split():
+        group = [r for r in rows if r["preset"] == preset and r["crf"] == float(crf)]
+        mean = lambda key: sum(r[key] for r in group) / len(group)  # noqa: E731
+        figures.append(benchjson.figure(
+            f"size, preset {preset}, CRF {crf} ({len(group)} clip{'s' if len(group) > 1 else ''})",
+            sum(r["outputBytes"] for r in group) / 1e6, sum(r["srcVideoBytes"] for r in group) / 1e6, "MB", False,
+            ours_label="va-transcode output", anchor_label="source H.264 video stream", in_overview=False,
+            preset=preset, crf=crf,
+            psnr_y_mean=round(mean("psnrY"), 2), psnr_y_worst=round(min(r["psnrY"] for r in group), 2),
+            ssim_mean=round(mean("ssim"), 4), ssim_worst=round(min(r["ssim"] for r in group), 4),
+            fps_mean=round(mean("encodeFps"), 1),
+            gate_met=all(r["psnrY"] >= float(gate_psnr) and r["ssim"] >= float(gate_ssim) for r in group)))
+data_rows = [{"clip": r["clip"], "preset": r["preset"], "crf": r["crf"], "output_bytes": r["outputBytes"],
+              "source_video_bytes": r["srcVideoBytes"], "size_ratio": r["outputBytes"] / r["srcVideoBytes"],
+              "psnr_y": r["psnrY"], "min_psnr_y": r["minPsnrY"], "ssim": r["ssim"], "encode_fps": r["encodeFps"]}
+             for r in rows]
+table = benchjson.table(
+    "Every clip, preset and CRF", ["clip", "preset", "CRF", "size / source video", "PSNR-Y dB", "min PSNR-Y",
+                                   "SSIM", "encode fps"],
+    [[d["clip"], d["preset"], f"{d['crf']:g}", f"{d['size_ratio']:.3f}", f"{d['psnr_y']:.2f}",
+      f"{d['min_psnr_y']:.2f}", f"{d['ssim']:.4f}", f"{d['encode_fps']:.1f}"] for d in data_rows])
+gate = benchjson.table(
+    f"Quality gate (PSNR-Y >= {gate_psnr} dB and SSIM >= {gate_ssim} on every clip)",
+    ["preset", "CRF", "size / source (all clips)", "mean PSNR-Y", "worst PSNR-Y", "worst SSIM", "gate"],
+    [[f["preset"], f["crf"], f"{f['ratio']:.3f}",
+      f"{f['psnr_y_mean']:.2f}", f"{f['psnr_y_worst']:.2f}", f"{f['ssim_worst']:.4f}",
+      "met" if f["gate_met"] else "not met"] for f in figures])
+repo = os.path.dirname(sys.argv[1])
+parameters = {"PRESETS": presets, "CRFS": crfs, "CLIPS": " ".join(os.path.relpath(c, repo) for c in clips.split()),
+              "GATE_PSNR": gate_psnr, "GATE_SSIM": gate_ssim}
+note = ("Video only; PSNR-Y and SSIM measured by x265 in the same pass against the decoded source; size against "
+        "the source's own H.264 video stream. "
+        "fps is noisy on a shared machine.")
+benchjson.save(out, benchjson.document(
+    "sweep", "x265 preset x CRF on the real clips", "bench/preset_crf_sweep.sh", parameters, figures,
+    tables=[gate, table], notes=[note], data={"rows": data_rows}))
+print(f"figures written to {out}", file=sys.stderr)
 EOF

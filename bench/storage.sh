@@ -13,7 +13,8 @@
 #      S3Client::GetRange of the same stored range (and of the whole chunks the range touches).
 # Starts a single-node Ceph (memstore OSD, radosgw on 127.0.0.1; tests/services/ceph.sh) inside a private network
 # namespace, and stops it; drops the page cache (needs root); leaves nothing running and removes its folder.
-# With UPDATE_RESULTS=1 the "Storage" section of bench/RESULTS.md is replaced (or appended) with this run's table.
+# Prints its table as markdown; with BENCH_JSON set, also writes the figures there as JSON (bench/benchjson.py), from
+# which bench/report.py writes bench/RESULTS.md (bench/run-all.sh does both).
 #
 # Environment (defaults in brackets):
 #   SIZE_MIB [512]      size of the file of figures 1 and 2 (random bytes)
@@ -23,7 +24,7 @@
 #                       throughput / lowest median of each side is kept, the highest peak RSS
 #   WORK [/tmp]         parent of the scratch folder: it must be on the disk being measured
 #   VA_BUILD_DIR [build]   where storage_bench was built (bash scripts/build.sh)
-#   UPDATE_RESULTS [0]  1: write the table into bench/RESULTS.md
+#   BENCH_JSON [""]     where to write the figures as JSON
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(dirname "$here")"
@@ -36,12 +37,16 @@ READS="${READS:-50}"
 RANGE_KIB="${RANGE_KIB:-64}"
 REPEAT="${REPEAT:-3}"
 WORK="${WORK:-/tmp}"
-UPDATE_RESULTS="${UPDATE_RESULTS:-0}"
 build="${VA_BUILD_DIR:-build}"
 case "$build" in /*) ;; *) build="$repo/$build" ;; esac
 bench="$build/bench/storage_bench"
 [ -x "$bench" ] || { echo "storage.sh: $bench not found: build first (bash scripts/build.sh)" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || { echo "storage.sh: needs root (drops the page cache, network namespace)" >&2; exit 1; }
+if [ "${UPDATE_RESULTS:-0}" = 1 ]; then
+  echo "storage.sh: UPDATE_RESULTS is gone: only bench/report.py writes bench/RESULTS.md; set BENCH_JSON=FILE," \
+    "or run bash bench/run-all.sh" >&2
+  exit 2
+fi
 
 scratch=$(mktemp -d "$WORK/va-bench-storage.XXXXXX")
 ceph_started=0
@@ -237,19 +242,43 @@ EOF
 )
 echo
 echo "$section"
-if [ "$UPDATE_RESULTS" = 1 ]; then
-  python3 - "$repo/bench/RESULTS.md" "$section" <<'EOF'
-import re, sys
-path, section = sys.argv[1], sys.argv[2].rstrip("\n") + "\n"
-text = open(path).read()
-start = text.find("## Storage: ")
-if start < 0:
-    text = text.rstrip("\n") + "\n\n" + section
-else:
-    nxt = text.find("\n## ", start + 1)
-    end = len(text) if nxt < 0 else nxt + 1
-    text = text[:start] + section + ("\n" if nxt >= 0 else "") + text[end:]
-open(path, "w").write(text)
-EOF
-  echo "storage.sh: bench/RESULTS.md updated" >&2
-fi
+[ -n "${BENCH_JSON:-}" ] || exit 0
+
+# The same figures as JSON for bench/report.py (ratios and goals computed by bench/benchjson.py).
+items="$scratch/bench-items.jsonl"
+bj() { python3 "$here/benchjson.py" add "$items" "$@"; }
+rss() { mib "$(best max "$@")"; }
+: >"$items"
+bj figure "name=1. write $SIZE_MIB MiB from memory, durable (cold cache before)" "ours:=$wo" "anchor:=$wp" unit=MB/s \
+  "higher_is_better:=true" "goal=>= 0.8" "ours_label=ObjectStore::Create: encrypt, 2 x SHA-256, folder tier, catalog" \
+  "anchor_label=write, fsync, rename, fsync folder"
+bj figure "name=2a. read the whole object, 8 MiB pieces, cold" "ours:=$rco" "anchor:=$rcp" unit=MB/s \
+  "higher_is_better:=true" "ours_label=ReadAt: decrypt + authenticate" "anchor_label=pread of the plain file"
+bj figure "name=2b. the same, warm (the pass right after)" "ours:=$rwo" "anchor:=$rwp" unit=MB/s \
+  "higher_is_better:=true"
+bj figure "name=3. migration folder -> S3 (Ceph), $OBJECTS x $OBJECT_MIB MiB, source cold" "ours:=$mo" "anchor:=$mp" \
+  unit=MB/s "higher_is_better:=true" "ours_label=Migrate: copy, re-read + hash to verify, free" \
+  "anchor_label=S3Client::Put of the same stored bytes, no verify"
+bj figure "name=4. $RANGE_KIB KiB at a random offset of an object only in S3, median of $READS" "ours:=$to" "anchor:=$tp" \
+  unit=ms "higher_is_better:=false" "ours_p95:=$to95" "anchor_p95:=$tp95" "first_read_ms:=$tf" \
+  "ours_label=ReadAt" "anchor_label=GetRange of the same $RANGE_KIB KiB stored"
+bj figure "name=4b. the same reads vs fetching the whole chunks they touch" "ours:=$to" "anchor:=$tc" unit=ms \
+  "higher_is_better:=false" "anchor_p95:=$tc95" "anchor_label=GetRange of the touched 1 MiB chunks"
+bj memory "name=1. write (input buffer: $buffer_mib MiB)" "peak_rss_mib:=$(rss "${w_ours_rss[@]}")" \
+  "anchor_peak_rss_mib:=$(rss "${w_plain_rss[@]}")"
+bj memory "name=2. read" "peak_rss_mib:=$(rss "${r_ours_rss[@]}")" "anchor_peak_rss_mib:=$(rss "${r_plain_rss[@]}")"
+bj memory "name=3. migration" "peak_rss_mib:=$(rss "${m_ours_rss[@]}")" "anchor_peak_rss_mib:=$(rss "${m_plain_rss[@]}")"
+bj memory "name=4. ranged reads from S3" "peak_rss_mib:=$(rss "${t_ours_rss[@]}")" \
+  "anchor_peak_rss_mib:=$(rss "${t_plain_rss[@]}")"
+bj table "title=Where the write time goes (each stage alone on one thread, from memory, same bytes)" \
+  'columns:=["stage", "seconds"]' "rows:=[[\"SHA-256, one pass (Create makes two)\", $sha], [\"AES-256-GCM encryption\", $enc], [\"copy into the write buffer\", $cpy], [\"CPU in all (2 x SHA-256 + encryption + copy)\", $cpu_s], [\"AES-256-GCM decryption\", $dec], [\"the anchor's write\", $plain_s], [\"Create\", $ours_s]]"
+bj table "title=Predictions from the same run's numbers" 'columns:=["what", "predicted", "measured"]' \
+  "rows:=[[\"cold read, read then decrypt in series: 1 / (1 / cold anchor + 1 / warm ours), MB/s\", $(calc "%.0f" "1 / (1 / $rcp + 1 / $rwo)"), $(calc "%.0f" "$rco")], [\"migration, upload + verify: 1 / (1 / Put + 1 / read-back with SHA-256), MB/s\", $(calc "%.0f" "1 / (1 / $mp + 1 / $mv)"), $(calc "%.0f" "$mo")]]"
+bj note "text=$SIZE_MIB MiB of random bytes; 1 MiB envelope chunks, AES-256-GCM, SQLite catalog, a real key file. Each figure is its own process (peak RSS = its ru_maxrss), best of $REPEAT rounds per side, ours and the anchor alternated. Cold: sync + drop_caches right before the timed part. Scratch folder on $fs."
+bj note "text=S3: a single memstore Ceph OSD with radosgw on loopback, on the same cores as the benchmark: our client-side cost against the same client's plain calls, not a production Ceph."
+bj note "text=Load average (1, 5, 15 min) at the start $load_start, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
+python3 "$here/benchjson.py" write "$items" "$BENCH_JSON" bench=storage \
+  "title=Storage: encryption, migration, ranged reads from S3" script=bench/storage.sh \
+  "param.SIZE_MIB=$SIZE_MIB" "param.OBJECTS=$OBJECTS" "param.OBJECT_MIB=$OBJECT_MIB" "param.READS=$READS" \
+  "param.RANGE_KIB=$RANGE_KIB" "param.REPEAT=$REPEAT"
+echo "storage.sh: figures written to $BENCH_JSON" >&2

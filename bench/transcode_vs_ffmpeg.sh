@@ -16,6 +16,7 @@
 #   VA_TRANSCODE                       path of va-transcode [build/tools/va-transcode]
 #   CLIP                               source clip [../shared/testdata/clips/rvimlab_laparoscopy_h264_720p.mp4]
 #   WORK [/tmp/va-bench]               where inputs (cached) and outputs go
+#   BENCH_JSON [""]                    also write the figures as JSON there (bench/benchjson.py; bench/run-all.sh)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -72,7 +73,7 @@ EOF
 }
 
 declare -A FPS_OURS FPS_FF RSS_OURS RSS_FF
-ROWS=()
+ROWS=() QUALITY=()
 run_case() {
   local sec="$1" preset="$2" key="$1:$2" input frames
   input="$(make_input "$sec")"
@@ -82,6 +83,7 @@ run_case() {
   # Ours drops audio too, so both sides do the same work: decode + HEVC encode + MP4 mux.
   local tag="${sec}s_${preset}" best_ours="" best_ff="" rss_ours=0 rss_ff=0 round wall rss
   run_ours() {
+    # shellcheck disable=SC2086  # OURS_ARGS holds several flags on purpose
     read -r wall rss < <(measure "$WORK/ours_$tag" "$VA_TRANSCODE" "$input" "$WORK/ours_$tag.mp4" \
       --preset "$preset" --crf "$CRF" --no-audio $OURS_ARGS)
     best_ours="$(python3 -c "print(min(x for x in [$wall, ${best_ours:-1e18}]))")"
@@ -106,6 +108,15 @@ run_case() {
   ff_frames="$(frames_of "$WORK/ffmpeg_$tag.mp4")"
   [[ "$ours_frames" == "$frames" && "$ff_frames" == "$frames" ]] ||
     echo "WARNING: frame counts differ: input $frames, ours $ours_frames, ffmpeg $ff_frames" >&2
+  # One row of the quality table of the JSON output: input, preset, PSNR-Y, SSIM, our bytes, ffmpeg's bytes.
+  QUALITY+=("$(python3 - "$WORK/ours_$tag.out" "$sec s" "$preset" "$(stat -c %s "$WORK/ffmpeg_$tag.mp4")" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+psnr, ssim = r.get("psnrY"), r.get("ssim")
+print(json.dumps([sys.argv[2], sys.argv[3], psnr and round(psnr, 2), ssim and round(ssim, 4), r["outputBytes"],
+                  int(sys.argv[4])]))
+EOF
+)")
   echo "   ours:   $(python3 -c "import json;r=json.load(open('$WORK/ours_$tag.out'));print(f\"PSNR-Y {r['psnrY']:.2f} dB, SSIM {r['ssim']:.4f}, {r['outputBytes']} bytes\")")" >&2
   echo "   ffmpeg: $(stat -c %s "$WORK/ffmpeg_$tag.mp4") bytes" >&2
 }
@@ -134,4 +145,34 @@ echo "peak RSS, ${LONG_SEC} s / ${SHORT_SEC} s input (preset $LONG_PRESET): ours
   echo "note: the ${LONG_SEC} s input runs at preset $LONG_PRESET only: a slow preset on a long 1080p input does not fit 2 cores."
 [[ -z "$OURS_ARGS" ]] &&
   echo "note: ours also measures PSNR-Y/SSIM of every frame in the same pass (ffmpeg does not); OURS_ARGS=--no-quality skips it."
+
+# The same figures as JSON for bench/report.py: ratios and goals are computed by bench/benchjson.py from the numbers
+# measured above.
+write_json() {
+  local items="$WORK/bench-items.jsonl" key sec preset rows
+  bj() { python3 "$here/benchjson.py" add "$items" "$@"; }
+  : >"$items"
+  for key in "${ROWS[@]}"; do
+    sec="${key%%:*}"; preset="${key#*:}"
+    bj figure "name=encode fps, ${sec} s input, preset $preset" "ours:=${FPS_OURS[$key]}" "anchor:=${FPS_FF[$key]}" \
+      unit=fps "higher_is_better:=true" "goal=>= 1.0" "ours_label=va-transcode" "anchor_label=ffmpeg -c:v libx265"
+    bj memory "name=va-transcode, ${sec} s input, preset $preset" "anchor_label=ffmpeg -c:v libx265" \
+      "peak_rss_mib:=$(mib "${RSS_OURS[$key]}")" "anchor_peak_rss_mib:=$(mib "${RSS_FF[$key]}")"
+  done
+  rows="[$(IFS=,; echo "${QUALITY[*]}")]"
+  bj figure "name=peak RSS, ${LONG_SEC} s input / ${SHORT_SEC} s input (preset $LONG_PRESET)" \
+    "ours:=$(mib "${RSS_OURS[$long]}")" "anchor:=$(mib "${RSS_OURS[$short]}")" unit=MiB "higher_is_better:=false" \
+    "goal=<= 1.1" "ours_label=va-transcode, long input" "anchor_label=va-transcode, short input" \
+    "note=memory bounded by the lookahead, not the length; ffmpeg's own ratio $(ratio "${RSS_FF[$long]}" "${RSS_FF[$short]}")"
+  bj table "title=Quality of our output (x265, same pass) and output sizes" \
+    'columns:=["input", "preset", "PSNR-Y dB", "SSIM", "ours bytes", "ffmpeg bytes"]' "rows:=$rows"
+  bj note "text=Input: $(basename "$CLIP") scaled to 1920x1080, looped, H.264 6 Mbit/s, 25 fps; both sides decode, encode HEVC with the same preset and CRF $CRF and x265's default threading, write an MP4; audio dropped. fps = frames / wall seconds, best of $REPEAT; peak RSS from GNU time."
+  [[ -z "$OURS_ARGS" ]] && bj note "text=Ours also measures PSNR-Y and SSIM of every frame in the same pass; ffmpeg does not."
+  python3 "$here/benchjson.py" write "$items" "$BENCH_JSON" bench=transcode \
+    "title=Archival transcode: va-transcode vs ffmpeg -c:v libx265" script=bench/transcode_vs_ffmpeg.sh \
+    "param.SHORT_SEC=$SHORT_SEC" "param.LONG_SEC=$LONG_SEC" "param.PRESET=$PRESET" "param.CRF=$CRF" \
+    "param.LONG_PRESET=$LONG_PRESET" "param.REPEAT=$REPEAT" ${OURS_ARGS:+"param.OURS_ARGS=$OURS_ARGS"}
+  echo "figures written to $BENCH_JSON" >&2
+}
+if [[ -n "${BENCH_JSON:-}" ]]; then write_json; fi
 exit 0

@@ -12,6 +12,7 @@
 # Everything runs inside a private network namespace (unshare --net), so nothing listens outside.
 # Environment (defaults in brackets): SIZE_MB [2048]  REPEAT [2]  WORK [/tmp/va-bench-upload]
 #                                     VA_BUILD_DIR [build] (the optimised build of scripts/build.sh)
+#                                     BENCH_JSON [""] also write the figures as JSON there (bench/benchjson.py)
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -139,3 +140,32 @@ printf 'tus PATCH (chunked) through the gateway:    %6.2f s  %7s MB/s  ratio %.2
 printf 'tus-js-client, 64 MiB chunks, via gateway:  %6.2f s  %7s MB/s  ratio %.2f  peak RSS +%d MB\n' "$c" \
   "$(mbps "$c")" "$(echo "$p / $c" | bc -l)" "$(above "$(peak "${peaks_c[@]}")")"
 echo "(ratio = anchor time / our time: 1.0 means as fast as a plain upload to disk; goal for RSS: +200 MB at most)"
+
+# The same figures as JSON for bench/report.py (ratios and goals computed by bench/benchjson.py).
+write_json() {
+  local items="$WORK/bench-items.jsonl" mb_s anchor_mb_s peak_kb label t name
+  bj() { python3 "$here/benchjson.py" add "$items" "$@"; }
+  num() { awk "BEGIN { printf \"%.6f\", $1 }"; }  # a JSON number (bc prints .5 for 0.5)
+  : >"$items"
+  anchor_mb_s=$(num "$bytes / 1000000 / $p")
+  for label in direct gateway client; do
+    case $label in
+      direct) t=$d peak_kb=$(peak "${peaks_d[@]}") name="tus PATCH (chunked) straight to Orthanc" ;;
+      gateway) t=$g peak_kb=$(peak "${peaks_g[@]}") name="tus PATCH (chunked) through the nginx tus gateway" ;;
+      client) t=$c peak_kb=$(peak "${peaks_c[@]}") name="tus-js-client (Node), 64 MiB chunks, through the gateway" ;;
+    esac
+    mb_s=$(num "$bytes / 1000000 / $t")
+    bj figure "name=upload throughput, $name" "ours:=$mb_s" "anchor:=$anchor_mb_s" unit=MB/s \
+      "higher_is_better:=true" "anchor_label=plain HTTP upload to nginx, body written to a file"
+    bj figure "name=Orthanc peak RSS above idle, $name" "ours:=$(num "($peak_kb - $idle_kb) * 1024 / 1000000")" \
+      "anchor:=null" unit=MB "higher_is_better:=false" "goal=<= 200 MB" goal_of=ours
+    bj memory "name=Orthanc during the upload, $name" "peak_rss_mib:=$(num "$peak_kb / 1024")" \
+      "note=idle $((idle_kb >> 10)) MiB"
+  done
+  bj note "text=$bytes bytes of random data over loopback inside a private network namespace; best of $REPEAT runs per case; Orthanc's RSS sampled every 50 ms."
+  python3 "$here/benchjson.py" write "$items" "$BENCH_JSON" bench=upload \
+    "title=Recorder upload throughput and Orthanc's memory" script=bench/upload_vs_plain_http.sh \
+    "param.SIZE_MB=$SIZE_MB" "param.REPEAT=$REPEAT"
+  echo "figures written to $BENCH_JSON" >&2
+}
+if [[ -n "${BENCH_JSON:-}" ]]; then write_json; fi
