@@ -13,7 +13,8 @@ bash scripts/install-deps.sh
 
 echo "== build and run unit + integration tests"
 bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG"
-(cd build && ctest --output-on-failure --timeout 1500 -LE 'lint|analysis' -j 2)  # integration tests run alone (RUN_SERIAL)
+# The tests with real servers run one at a time (RESOURCE_LOCK real-servers), unit tests beside them.
+(cd build && ctest --output-on-failure --timeout 1500 -LE 'lint|analysis' -j 2)
 
 echo "== unit tests under ASan + UBSan"
 BUILD_DIR=build-asan bash scripts/build.sh -DVA_SANITIZE=ON -DVA_BUILD_PLUGIN=OFF \
