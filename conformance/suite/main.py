@@ -275,6 +275,7 @@ def main():
             shutil.rmtree(workdir, ignore_errors=True)
     node_versions = dimse_checks.node_client(os.path.join(HERE, "..", "clients", "versions.cjs"), [])
     node_versions = {k: v for k, v in node_versions.items() if k not in ("_exit", "ok")}
+    os.makedirs(os.path.dirname(os.path.abspath(args.results)), exist_ok=True)
     write_markdown(results, args.results, tool_versions(node_versions, system),
                    "bash conformance/run.sh", time.time() - started)
     failed = results.failures()
