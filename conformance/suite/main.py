@@ -203,12 +203,12 @@ def exercise(results, server, workdir):
     dimse_checks.dcmjs_checks(results, workdir, study, dcmjs_files, [i["sop"] for i in instances])
 
     web_study = new_uid()
-    stow_file = streams.make_instance(streams.STREAMS[7], workdir, 20, web_study, "CONF-WEB")
+    stow_files = [streams.make_instance(streams.STREAMS[k], workdir, 20 + k, web_study, "CONF-WEB") for k in (7, 1)]
     by_ts = {}
     for inst in instances:
         by_ts.setdefault((inst["ts"], inst["label"].startswith("archival")), inst)
     web_checks.dicomweb_checks(results, workdir, study, (len(series), len(instances)), list(by_ts.values()),
-                               stow_file)
+                               stow_files)
 
     # Objects the server creates from recorder uploads, then their archival copies.
     made = []

@@ -14,7 +14,7 @@ from orthanc_server import HTTP_PORT
 ROOT = f"http://127.0.0.1:{HTTP_PORT}"
 # The archive's DICOMweb root: video in its stored syntax, everything else forwarded to the DICOMweb plugin.
 DICOMWEB = f"{ROOT}/video-archive/dicom-web"
-# STOW-RS of Part 10 files is the DICOMweb plugin's (the archive's root takes metadata + bulkdata only, 415 otherwise).
+# The DICOMweb plugin's own root (the archive's root hands STOW-RS of DICOM files to it).
 DICOMWEB_PLUGIN = f"{ROOT}/dicom-web"
 DICOMWEB_JS = os.path.join(os.path.dirname(__file__), "..", "clients", "dicomweb.cjs")
 RETRIEVE_JS = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration", "js",
@@ -31,7 +31,7 @@ def value(dataset_json, tag):
     return v[0] if v else None
 
 
-def dicomweb_checks(results, workdir, study, counts, instances, stow_file):
+def dicomweb_checks(results, workdir, study, counts, instances, stow_files):
     """QIDO at three levels, WADO metadata and instance retrieval of one instance per syntax, STOW of a file."""
     a = dicomweb("qido-studies", "--filter", f"StudyInstanceUID={study}")
     results.add("DICOMweb", "dicomweb-client", "QIDO-RS searchForStudies", "the suite's study",
@@ -65,11 +65,13 @@ def dicomweb_checks(results, workdir, study, counts, instances, stow_file):
             ok = str(ds.SOPInstanceUID) == inst["sop"] and str(ds.file_meta.TransferSyntaxUID) == inst["ts"]
             detail = f"{a.get('bytes')} bytes, Part 10 in {ds.file_meta.TransferSyntaxUID}"
         results.add("DICOMweb", "dicomweb-client", "WADO-RS retrieveInstance", inst["label"], ok, detail)
-    a = dicomweb("stow", stow_file, root=DICOMWEB_PLUGIN)
-    sop = str(pydicom.dcmread(stow_file, stop_before_pixels=True).SOPInstanceUID)
-    ok = a["ok"] and sop in a.get("stored", [])
-    results.add("DICOMweb", "dicomweb-client", "STOW-RS storeInstances (/dicom-web)", os.path.basename(stow_file), ok,
-                "stored (ReferencedSOPSequence)" if ok else a.get("error") or json.dumps(a)[:300])
+    for stow_file, root in zip(stow_files, (DICOMWEB, DICOMWEB_PLUGIN)):
+        a = dicomweb("stow", stow_file, root=root)
+        sop = str(pydicom.dcmread(stow_file, stop_before_pixels=True).SOPInstanceUID)
+        ok = a["ok"] and sop in a.get("stored", [])
+        results.add("DICOMweb", "dicomweb-client", f"STOW-RS storeInstances ({root[len(ROOT):]})",
+                    os.path.basename(stow_file), ok,
+                    "stored (ReferencedSOPSequence)" if ok else a.get("error") or json.dumps(a)[:300])
 
 
 def h264_on_retrieve(results, workdir, inst, ts):

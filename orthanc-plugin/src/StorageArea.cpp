@@ -279,6 +279,10 @@ std::unique_ptr<archive::ObjectStore> OpenObjectStore(const StorageSettings& set
   return store;
 }
 
+bool IsStorageFull(OrthancPluginErrorCode code) {
+  return code == g_full || code == OrthancPluginErrorCode_FullStorage;
+}
+
 void RegisterStorageArea(OrthancPluginContext* context) {
   g_unavailable = OrthancPluginRegisterErrorCode(
       context, 10, 503, "A storage tier holding this object cannot be reached now; retry later");

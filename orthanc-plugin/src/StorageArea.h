@@ -25,6 +25,9 @@ void RegisterStorageArea(OrthancPluginContext* context);
 // The object store's error as the Orthanc error code registered for it.
 OrthancPluginErrorCode StorageErrorCode(const archive::StoreError& error);
 
+// Whether an error Orthanc reported is the storage's "full" (the registered 507 code, or Orthanc's own).
+bool IsStorageFull(OrthancPluginErrorCode code);
+
 // The UUID of an instance's DICOM attachment ("" when Orthanc knows no such instance).
 std::string DicomAttachmentUuid(const std::string& instanceId);
 

@@ -1,6 +1,7 @@
-// STOW-RS with metadata and bulkdata (PS3.18 10.5): application/dicom+json metadata plus one video/mp4, video/mpeg
-// or video/H265 bulkdata part, under /video-archive/dicom-web/studies (the DICOMweb plugin owns /dicom-web).
-// The bulkdata streams to the upload store as it arrives, then goes through the same ingest as a tus upload.
+// STOW-RS (PS3.18 10.5) under /video-archive/dicom-web/studies (the DICOMweb plugin owns /dicom-web): metadata and
+// bulkdata, application/dicom+json metadata plus one video/mp4, video/mpeg or video/H265 bulkdata part, whose
+// bulkdata streams to the upload store as it arrives, then goes through the same ingest as a tus upload; DICOM files
+// (application/dicom) are stored one by one (StowPart10).
 #include "StowRoutes.h"
 
 #include <chrono>
@@ -16,6 +17,7 @@
 #include "OrthancApi.h"
 #include "PluginState.h"
 #include "ProcedureRecordJson.h"
+#include "StowPart10.h"
 #include "UploadErrors.h"
 #include "UploadMetadata.h"
 #include "WorklistMerge.h"
@@ -50,8 +52,9 @@ class StowRequest : public RequestReader, public MultipartHandler {
     }
     if (!reader_->type().empty() && reader_->type() != "application/dicom+json") {
       throw HttpError{415,
-                      "this route takes metadata and bulkdata (type=\"application/dicom+json\"); send DICOM "
-                      "files (application/dicom) to the DICOMweb plugin's /dicom-web/studies"};
+                      "this route takes DICOM files (type=\"application/dicom\") or metadata and bulkdata "
+                      "(type=\"application/dicom+json\"), not type=\"" +
+                          reader_->type() + "\""};
     }
   }
   ~StowRequest() override {
@@ -227,12 +230,26 @@ class StowRequest : public RequestReader, public MultipartHandler {
   std::ofstream bulk_;
 };
 
+// DICOM files (type="application/dicom") or metadata and bulkdata (type="application/dicom+json").
+std::unique_ptr<RequestReader> MakeStowFor(const std::string& study, const OrthancPluginHttpRequest* request) {
+  try {
+    const MediaType type = ParseMediaType(GetHeader(request, "content-type"));
+    const auto param = type.parameters.find("type");
+    if (param != type.parameters.end() && param->second == "application/dicom") {
+      return MakeStowPart10(study, request);
+    }
+  } catch (const MultipartError&) {
+    // StowRequest answers a malformed Content-Type with its reason
+  }
+  return std::make_unique<StowRequest>(study, request);
+}
+
 std::unique_ptr<RequestReader> MakeStow(const std::string&, const OrthancPluginHttpRequest* request) {
-  return std::make_unique<StowRequest>("", request);
+  return MakeStowFor("", request);
 }
 
 std::unique_ptr<RequestReader> MakeStowInStudy(const std::string&, const OrthancPluginHttpRequest* request) {
-  return std::make_unique<StowRequest>(request->groups[0], request);
+  return MakeStowFor(request->groups[0], request);
 }
 
 }  // namespace

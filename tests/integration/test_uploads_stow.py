@@ -43,15 +43,18 @@ def multipart(dir_, meta, video, video_type="video/mp4", location="http://record
     return path
 
 
-def curl_stow(body, url=STOW, chunked=False):
+def curl_stow(body, url=STOW, chunked=False, parts="application/dicom+json"):
     cmd = ["curl", "-s", "-w", "\n%{http_code}", "-X", "POST", "--data-binary", "@" + body, "-H",
-           f'Content-Type: multipart/related; type="application/dicom+json"; boundary={BOUNDARY}',
+           f'Content-Type: multipart/related; type="{parts}"; boundary={BOUNDARY}',
            "-H", "Accept: application/dicom+json"]
     if chunked:
         cmd += ["-H", "Transfer-Encoding: chunked"]
     out = subprocess.run(cmd + [url], capture_output=True, text=True, timeout=900).stdout
     text, status = out.rsplit("\n", 1)
-    return int(status), json.loads(text) if text.strip() else None
+    try:
+        return int(status), json.loads(text) if text.strip() else None
+    except ValueError:
+        return int(status), text  # not JSON (another server's answer): as it came
 
 
 class StowVideo(unittest.TestCase):
@@ -98,6 +101,31 @@ class StowVideo(unittest.TestCase):
         body = multipart(self.orthanc.dir, meta, media.NEURO_MPEG2, video_type="video/mpeg")
         status, answer = curl_stow(body, url=STOW + "/1.2.826.0.1.3680043.10.543.99")
         self.assertEqual(status, 409, answer)
+
+    def test_dicom_files_are_stored_through_the_same_root(self):
+        """type="application/dicom" (Part 10 files) on the archive's root: stored, answered as PS3.18 10.5.3 says."""
+        path = media.dicomize(media.NEURO_MPEG2, os.path.join(self.orthanc.dir, "part10.dcm"), "--sop-uid",
+                              "1.2.826.0.1.3680043.10.543.77.9")
+        body = os.path.join(self.orthanc.dir, "part10-body")
+        with open(body, "wb") as f:
+            f.write(f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\n".encode())
+            f.write(open(path, "rb").read())
+            f.write(f"\r\n--{BOUNDARY}--\r\n".encode())
+        status, answer = curl_stow(body, parts="application/dicom")
+        self.assertEqual(status, 200, answer)
+        self.assertEqual(answer["00081199"]["Value"][0]["00081155"]["Value"][0], "1.2.826.0.1.3680043.10.543.77.9")
+        found = self.orthanc.post("/tools/lookup", b"1.2.826.0.1.3680043.10.543.77.9")
+        self.assertEqual([r["Type"] for r in found], ["Instance"])
+        # A file of another study than the URL's, and a part that is not DICOM: 409, each in the Failed SOP Sequence
+        # with the reason.
+        status, answer = curl_stow(body, url=STOW + "/1.2.3.4", parts="application/dicom")
+        self.assertEqual(status, 409, answer)
+        self.assertIn("not the study in the URL", answer["VideoArchiveErrors"][0])
+        with open(body, "wb") as f:
+            f.write(f"--{BOUNDARY}\r\nContent-Type: application/dicom\r\n\r\nnot DICOM\r\n--{BOUNDARY}--\r\n".encode())
+        status, answer = curl_stow(body, parts="application/dicom")
+        self.assertEqual(status, 409, answer)
+        self.assertEqual(answer["00081198"]["Value"][0]["00081197"]["Value"][0], 0xC000)
 
     def test_bad_requests_say_why(self):
         cases = [
