@@ -3,7 +3,7 @@ const path = require('path');
 
 const modules = path.join(__dirname, '../../tests/integration/js/node_modules');
 const versions = {};
-for (const name of ['dcmjs-dimse', 'dicomweb-client']) {
+for (const name of ['dcmjs-dimse', 'dicomweb-client', 'tus-js-client']) {
   try {
     versions[name] = require(path.join(modules, name, 'package.json')).version;
   } catch (e) {

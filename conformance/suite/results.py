@@ -53,6 +53,8 @@ def tool_versions(node_versions, orthanc_system):
         ("dicom3tools (dciodvfy)", dpkg("dicom3tools")),
         ("pydicom (Debian python3-pydicom, /usr/bin/python3)", dpkg("python3-pydicom")),
         ("FFmpeg (ffprobe)", dpkg("ffmpeg")),
+        ("curl (STOW-RS with bulkdata, MP4 ranges)", dpkg("curl")),
+        ("nginx (the tus gateway in front of Orthanc)", dpkg("nginx-light")),
         *[(f"npm {name}", version) for name, version in node_versions.items()],
         ("Node.js", _version(["node", "--version"])),
     ]

@@ -114,12 +114,26 @@ def rendered_video(results, server, workdir, inst):
 
 
 # -- recorder uploads: the server wraps files into new DICOM objects ----------------------------------------------
-def tus_upload(results, server, path, label, **record):
-    location = uploads.raw_upload(server, path, uploads.record(**record))
-    u = uploads.wait_upload(server, location)
+TUS_JS = os.path.join(os.path.dirname(__file__), "..", "..", "tests", "integration", "js", "tus-upload.cjs")
+
+
+def tus_upload(results, server, gateway, path, label, **record):
+    """The npm tus-js-client uploads the file as a recorder would (creation, then PATCH in 1 MiB chunks), through
+    the tus gateway (nginx, which turns PATCH into the PUT that Orthanc's HTTP server takes)."""
+    rec = uploads.record(**record)
+    r = subprocess.run(["node", TUS_JS, f"{gateway.url}/video-archive/uploads", path, json.dumps(rec)],
+                       capture_output=True, text=True, timeout=900)
+    events = [json.loads(line) for line in r.stdout.splitlines() if line.startswith("{")]
+    done = [e for e in events if e.get("event") == "done"]
+    if r.returncode != 0 or not done:
+        results.add("Uploads", "tus-js-client", "creation + PATCH through the gateway, then ingest", label, False,
+                    tail(r))
+        return []
+    location = done[-1]["url"]
+    u = uploads.wait_upload(server, location[location.index("/video-archive/"):])
     ids = [i["ID"] for s in (u.get("Result") or {}).get("Series", []) for i in s["Instances"]]
     ok = u["State"] == "Done" and ids
-    results.add("Uploads", "curl-like tus 1.0.0 client", "creation + PATCH, then ingest", label, ok,
+    results.add("Uploads", "tus-js-client", "creation + PATCH through the gateway, then ingest", label, ok,
                 f"{len(ids)} instance(s) created" if ok else json.dumps(u)[:300])
     return ids
 
