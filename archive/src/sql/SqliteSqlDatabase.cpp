@@ -13,7 +13,7 @@ namespace {
 
 class Prepared {
  public:
-  Prepared(sqlite3* db, const std::string& sql) : db_(db) {
+  Prepared(sqlite3* db, const std::string& sql) {
     if (sqlite3_prepare_v2(db, sql.c_str(), static_cast<int>(sql.size()), &stmt_, nullptr) != SQLITE_OK)
       throw SqlError("SQLite: " + std::string(sqlite3_errmsg(db)) + " in '" + sql + "'");
   }
@@ -23,7 +23,6 @@ class Prepared {
   sqlite3_stmt* get() const { return stmt_; }
 
  private:
-  sqlite3* db_;
   sqlite3_stmt* stmt_ = nullptr;
 };
 
