@@ -4,9 +4,10 @@
 # seed corpus, and the clang-format / clang-tidy checks.
 #
 # CI time (2 cores, under 30 minutes): the run is CPU-bound throughout (running the analysis beside the tests made it
-# slower, measured), so the stages run one after the other; the test build has no debug information, the ASan build
-# is -O1 with line tables only, the fuzz smoke runs (8 s per target) use a -O0 build, and the Clang static analyzer
-# (three times the time of the other clang-tidy checks) is a separate test run before a release (ctest -L analysis).
+# slower, measured), so the stages run one after the other; the test build has no debug information, one clang build
+# at -O1 with line tables serves the sanitizer unit tests and the fuzz smoke runs (8 s per target), and the Clang
+# static analyzer (three times the time of the other clang-tidy checks) is a separate test run before a release
+# (ctest -L analysis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
@@ -16,15 +17,12 @@ bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DCMAKE_C_
 # The tests with real servers run one at a time (RESOURCE_LOCK real-servers), unit tests beside them.
 (cd build && ctest --output-on-failure --timeout 1500 -LE 'lint|analysis' -j 2)
 
-echo "== unit tests under ASan + UBSan"
-BUILD_DIR=build-asan bash scripts/build.sh -DVA_SANITIZE=ON -DVA_BUILD_PLUGIN=OFF \
+echo "== unit tests under ASan + UBSan, and a libFuzzer smoke run of every parser"
+# One clang build serves both (the libraries built once, at -O1 with line tables): the unit tests, then each fuzz
+# target for 8 s on its seed corpus.
+CC=clang CXX=clang++ BUILD_DIR=build-asan bash scripts/build.sh -DVA_SANITIZE=ON -DVA_FUZZ=ON -DVA_BUILD_PLUGIN=OFF \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L unit -j 2)
-
-echo "== libFuzzer smoke run of every parser"
-# A smoke run of a few seconds per target gains nothing from optimisation; the -O0 build takes a third of the time.
-CC=clang CXX=clang++ BUILD_DIR=build-fuzz bash scripts/build.sh -DVA_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug
-(cd build-fuzz && ctest --output-on-failure -j 2)
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L 'unit|fuzz' -j 2)
 
 echo "== style and static analysis"
 (cd build && ctest --output-on-failure -L lint)
