@@ -6,7 +6,7 @@
 # CI time (2 cores, under 30 minutes): the run is CPU-bound throughout (running the analysis beside the tests made it
 # slower, measured), so the stages run one after the other; the test build has no debug information, one clang build
 # at -O1 with line tables serves the sanitizer unit tests and the fuzz smoke runs (8 s per target), and the Clang
-# static analyzer (three times the time of the other clang-tidy checks) is a separate test run before a release
+# static analyzer (it more than doubles the time of clang-tidy) is a separate test run before a release
 # (ctest -L analysis).
 set -euo pipefail
 cd "$(dirname "$0")/.."
