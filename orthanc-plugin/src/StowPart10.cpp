@@ -7,6 +7,7 @@
 
 #include "HttpHelpers.h"
 #include "MultipartReader.h"
+#include "MultipartRequest.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
 #include "StorageArea.h"
@@ -36,8 +37,7 @@ std::string ReadFile(const std::string& path) {
 class StowPart10 : public RequestReader, public MultipartHandler {
  public:
   StowPart10(const std::string& studyInUrl, const OrthancPluginHttpRequest* request) : studyInUrl_(studyInUrl) {
-    state_ = State();
-    if (!state_) throw HttpError{503, "the video archive is not initialised"};
+    state_ = UploadsState();  // the files are staged in the upload store
     try {
       reader_ = std::make_unique<MultipartReader>(GetHeader(request, "content-type"), *this);
     } catch (const MultipartError& e) {
@@ -52,24 +52,11 @@ class StowPart10 : public RequestReader, public MultipartHandler {
     }
   }
 
-  void AddChunk(const void* data, size_t size) override {
-    try {
-      reader_->Feed(static_cast<const char*>(data), size);
-    } catch (const MultipartError& e) {
-      throw HttpError{400, std::string("malformed multipart body: ") + e.what()};
-    }
-  }
+  void AddChunk(const void* data, size_t size) override { FeedMultipart(*reader_, data, size); }
 
   void OnPartBegin(const std::map<std::string, std::string>& headers) override {
-    const auto ct = headers.find("content-type");
-    std::string type = "application/dicom";  // the request's type parameter names it when a part does not
-    if (ct != headers.end()) {
-      try {
-        type = ParseMediaType(ct->second).type;
-      } catch (const MultipartError& e) {
-        throw HttpError{400, "part " + std::to_string(reader_->partCount()) + ": " + e.what()};
-      }
-    }
+    // The request's type parameter names it when a part does not.
+    const std::string type = PartMediaType(headers, *reader_, "application/dicom");
     if (type != "application/dicom") {
       throw HttpError{415, "part " + std::to_string(reader_->partCount()) + " has Content-Type \"" + type +
                                "\"; a type=\"application/dicom\" request holds DICOM files only"};
@@ -88,11 +75,7 @@ class StowPart10 : public RequestReader, public MultipartHandler {
   }
 
   void Execute(OrthancPluginRestOutput* output) override {
-    try {
-      reader_->Finish();
-    } catch (const MultipartError& e) {
-      throw HttpError{400, std::string("malformed multipart body: ") + e.what()};
-    }
+    FinishMultipart(*reader_);
     if (staged_.empty()) throw HttpError{400, "no application/dicom part"};
     Json::Value body(Json::objectValue);
     size_t stored = 0;

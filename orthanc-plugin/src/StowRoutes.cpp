@@ -14,6 +14,7 @@
 #include "DicomWebVideoRoutes.h"
 #include "Dispatcher.h"
 #include "MultipartReader.h"
+#include "MultipartRequest.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
 #include "ProcedureRecordJson.h"
@@ -40,9 +41,7 @@ Json::Value Element(const char* vr, const std::string& value) {
 class StowRequest : public RequestReader, public MultipartHandler {
  public:
   StowRequest(const std::string& studyInUrl, const OrthancPluginHttpRequest* request) : studyInUrl_(studyInUrl) {
-    state_ = State();
-    if (!state_) throw HttpError{503, "the video archive is not initialised"};
-    if (!state_->config.uploads.enable) throw HttpError{404, "uploads are disabled (VideoArchive.Uploads.Enable)"};
+    state_ = UploadsState();
     try {
       reader_ = std::make_unique<MultipartReader>(GetHeader(request, "content-type"), *this);
     } catch (const MultipartError& e) {
@@ -65,24 +64,10 @@ class StowRequest : public RequestReader, public MultipartHandler {
     }
   }
 
-  void AddChunk(const void* data, size_t size) override {
-    try {
-      reader_->Feed(static_cast<const char*>(data), size);
-    } catch (const MultipartError& e) {
-      throw HttpError{400, std::string("malformed multipart body: ") + e.what()};
-    }
-  }
+  void AddChunk(const void* data, size_t size) override { FeedMultipart(*reader_, data, size); }
 
   void OnPartBegin(const std::map<std::string, std::string>& headers) override {
-    const auto ct = headers.find("content-type");
-    std::string type;
-    if (ct != headers.end()) {
-      try {
-        type = ParseMediaType(ct->second).type;
-      } catch (const MultipartError& e) {
-        throw HttpError{400, std::string("part ") + std::to_string(reader_->partCount()) + ": " + e.what()};
-      }
-    }
+    const std::string type = PartMediaType(headers, *reader_, "");
     if (type == "application/dicom+json") {
       if (!metadata_.empty() || sawMetadata_) throw HttpError{400, "send one metadata part per request"};
       sawMetadata_ = true;
@@ -113,11 +98,7 @@ class StowRequest : public RequestReader, public MultipartHandler {
   void OnPartEnd() override { current_ = Part::None; }
 
   void Execute(OrthancPluginRestOutput* output) override {
-    try {
-      reader_->Finish();
-    } catch (const MultipartError& e) {
-      throw HttpError{400, std::string("malformed multipart body: ") + e.what()};
-    }
+    FinishMultipart(*reader_);
     if (!sawMetadata_) throw HttpError{400, "no application/dicom+json metadata part"};
     if (bulkPath_.empty()) throw HttpError{400, "no video/mp4, video/mpeg or video/H265 bulkdata part"};
     bulk_.close();
