@@ -87,4 +87,24 @@ std::string GetHeader(const OrthancPluginHttpRequest* request, const char* lower
   return "";
 }
 
+Json::Value JsonBody(const OrthancPluginHttpRequest* request) {
+  if (request->bodySize == 0) return Json::Value(Json::objectValue);
+  try {
+    Json::Value v = ParseJson(std::string(static_cast<const char*>(request->body), request->bodySize));
+    if (!v.isObject()) throw HttpError{400, "the request body must be a JSON object"};
+    return v;
+  } catch (const HttpError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw HttpError{400, std::string("the request body is not JSON: ") + e.what()};
+  }
+}
+
+std::string RequiredText(const Json::Value& body, const char* key) {
+  if (!body.isMember(key) || !body[key].isString() || body[key].asString().empty())
+    throw HttpError{400, std::string("\"") + key + "\" is required (a non-empty string)"};
+  if (body[key].asString().size() > 4096) throw HttpError{400, std::string("\"") + key + "\" is too long"};
+  return body[key].asString();
+}
+
 }  // namespace va::plugin

@@ -36,6 +36,10 @@ OrthancPluginErrorCode RunHandler(SimpleHandler handler, OrthancPluginRestOutput
                                   const OrthancPluginHttpRequest* request);
 
 std::string GetArgument(const OrthancPluginHttpRequest* request, const char* key, const std::string& fallback);
+// The request body as a JSON object ({} when empty); HttpError 400 with the parser's reason otherwise.
+Json::Value JsonBody(const OrthancPluginHttpRequest* request);
+// body[key] as a non-empty string of at most 4096 characters; HttpError 400 naming the key otherwise.
+std::string RequiredText(const Json::Value& body, const char* key);
 int GetIntArgument(const OrthancPluginHttpRequest* request, const char* key, int fallback, int min, int max);
 // Header value ("" when absent); Orthanc gives header names in lower case.
 std::string GetHeader(const OrthancPluginHttpRequest* request, const char* lowercaseName);

@@ -25,26 +25,6 @@ archive::ObjectStore& Store(PluginState& state) {
   return *state.store;
 }
 
-Json::Value Body(const OrthancPluginHttpRequest* request) {
-  if (request->bodySize == 0) return Json::Value(Json::objectValue);
-  try {
-    Json::Value v = ParseJson(std::string(static_cast<const char*>(request->body), request->bodySize));
-    if (!v.isObject()) throw HttpError{400, "the request body must be a JSON object"};
-    return v;
-  } catch (const HttpError&) {
-    throw;
-  } catch (const std::exception& e) {
-    throw HttpError{400, std::string("the request body is not JSON: ") + e.what()};
-  }
-}
-
-std::string RequiredText(const Json::Value& body, const char* key) {
-  if (!body.isMember(key) || !body[key].isString() || body[key].asString().empty())
-    throw HttpError{400, std::string("\"") + key + "\" is required (a non-empty string)"};
-  if (body[key].asString().size() > 4096) throw HttpError{400, std::string("\"") + key + "\" is too long"};
-  return body[key].asString();
-}
-
 // The DICOM UID (or Patient ID) of an Orthanc resource.
 std::string UidOfResource(const std::string& level, const std::string& id) {
   static const std::map<std::string, std::pair<std::string, std::string>> routes = {
@@ -160,7 +140,7 @@ void Holds(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
     return;
   }
   RequireMethod(request, OrthancPluginHttpMethod_Post, "GET or POST");
-  const Json::Value body = Body(request);
+  const Json::Value body = JsonBody(request);
   const std::string level = RequiredText(body, "Level");
   const std::string uid =
       body.isMember("Resource") ? UidOfResource(level, RequiredText(body, "Resource")) : RequiredText(body, "UID");
@@ -185,7 +165,7 @@ void ReleaseHold(PluginState& state, OrthancPluginRestOutput* output, const Orth
   } catch (const std::exception&) {
     throw HttpError{400, "a hold ID is a number"};
   }
-  const Json::Value body = Body(request);
+  const Json::Value body = JsonBody(request);
   try {
     store.ReleaseHold(id, RequiredText(body, "Reason"), RequiredText(body, "Author"), NowSeconds());
   } catch (const archive::StoreError& e) {
@@ -222,7 +202,7 @@ void RotateKeys(PluginState& state, OrthancPluginRestOutput* output, const Ortha
 void Disposition(PluginState& state, OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {
   RequireMethod(request, OrthancPluginHttpMethod_Post, "POST");
   archive::ObjectStore& store = Store(state);
-  const Json::Value body = Body(request);
+  const Json::Value body = JsonBody(request);
   const bool dryRun = !body.isMember("DryRun") || body["DryRun"].asBool();
   const std::string author = RequiredText(body, "Author");
   const std::string reason = RequiredText(body, "Reason");
