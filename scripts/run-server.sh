@@ -14,6 +14,23 @@ config="$data/orthanc.json"
 if [ ! -f "$config" ]; then
   bash scripts/make-config.sh "$data" "$root/build/orthanc-plugin/libOrthancVideoArchive.so" "$config" \
     "$http" "$dicom" "$aet"
+  # Security on: every HTTP request needs a user or an API token, and leaves an audit record. The first admin's
+  # password is made here, kept in $data/admin-password (only root can read it), and only its hash is in the
+  # configuration.
+  (umask 077; openssl rand -base64 18 > "$data/admin-password")
+  python3 - "$config" "$data/admin-password" <<'PY'
+import base64, hashlib, json, os, sys
+config, password_file = sys.argv[1], sys.argv[2]
+password = open(password_file).read().strip()
+salt = os.urandom(16)
+digest = hashlib.pbkdf2_hmac("sha256", password.encode(), salt, 200000)
+text = "\n".join(l for l in open(config).read().splitlines() if not l.strip().startswith("//"))
+c = json.loads(text)
+c["VideoArchive"]["Security"] = {"Enable": True, "Users": {"admin": {
+    "PasswordHash": "pbkdf2-sha256$200000$%s$%s" % (base64.b64encode(salt).decode(), base64.b64encode(digest).decode()),
+    "Role": "admin"}}}
+json.dump(c, open(config, "w"), indent=2)
+PY
 fi
 # Debian's orthanc package starts its own service on 4242/8042 at install time; this server replaces it here.
 if command -v systemctl >/dev/null && systemctl is-active --quiet orthanc 2>/dev/null; then
@@ -25,6 +42,8 @@ cat <<INFO
  Medical video archive (Orthanc + video-archive + DICOMweb)
  DICOM : AE title $aet, port $dicom   (e.g. storescu -aec $aet -R -xn localhost $dicom video.dcm)
  HTTP  : http://localhost:$http/       (REST, /jobs, /video-archive/system, /dicom-web/)
+ Login : user admin, password in $data/admin-password   (curl -u "admin:\$(cat $data/admin-password)" ...)
+         API tokens for recorders and services: POST /video-archive/security/tokens (docs/security.md)
  tus   : http://localhost:$tus/video-archive/uploads   (nginx gateway for standard tus clients)
  Data  : $data   (configuration: $config)
 ------------------------------------------------------------------

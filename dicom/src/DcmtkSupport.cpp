@@ -186,6 +186,7 @@ InstanceHeader HeaderFromFile(DcmFileFormat& file) {
   h.seriesDescription = GetString(ds, DCM_SeriesDescription);
   h.studyDate = GetString(ds, DCM_StudyDate);
   h.institutionName = GetString(ds, DCM_InstitutionName);
+  h.patientIdentityRemoved = GetString(ds, DCM_PatientIdentityRemoved) == "YES";
   h.rows = static_cast<int>(GetLong(ds, DCM_Rows));
   h.columns = static_cast<int>(GetLong(ds, DCM_Columns));
   h.numberOfFrames = GetLong(ds, DCM_NumberOfFrames);

@@ -129,7 +129,7 @@ Configuration ParseConfiguration(const Json::Value& root) {
       "Enable",         "AutoArchive",       "WorkDirectory",      "Preset",         "Crf",
       "BitDepth",       "ReencodeHevc",      "KeepAudio",          "EncoderThreads", "QualityGate",
       "DeleteOriginal", "SeriesDescription", "SeriesNumberOffset", "MaxAttempts",    "FramesPerStep",
-      "JobPriority",    "Uploads",           "Delivery",           "Storage"};
+      "JobPriority",    "Uploads",           "Delivery",           "Storage",        "Security"};
   for (const auto& name : s.getMemberNames()) {
     // A typo in a medical archive's configuration must not silently fall back to a default.
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive." + name);
@@ -170,6 +170,7 @@ Configuration ParseConfiguration(const Json::Value& root) {
   if (s.isMember("Delivery")) ReadDelivery(Section(s, "Delivery"), c.delivery);
   c.storage = ParseStorageSettings(s.isMember("Storage") ? Section(s, "Storage") : Json::Value(), c.workDirectory,
                                    c.storageDirectory);
+  c.security = ParseSecuritySettings(s.isMember("Security") ? Section(s, "Security") : Json::Value(), c.workDirectory);
   return c;
 }
 
@@ -203,6 +204,7 @@ Json::Value Configuration::ToJson() const {
   d["TranscodeOnRetrieve"] = delivery.transcodeOnRetrieve;
   d["AssetsFolder"] = delivery.assetsFolder;
   v["Storage"] = storage.ToJson();
+  v["Security"] = security.ToJson();
   Json::Value& u = v["Uploads"];
   u["Enable"] = uploads.enable;
   u["MaxSizeGigabytes"] = static_cast<double>(uploads.maxSize) / (1LL << 30);

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "SecurityConfiguration.h"
 #include "StorageConfiguration.h"
 
 namespace va::plugin {
@@ -67,6 +68,7 @@ struct Configuration {
   UploadSettings uploads;
   DeliverySettings delivery;
   StorageSettings storage;
+  SecuritySettings security;
   std::string storageDirectory;  // Orthanc's StorageDirectory, for reading attachments without a copy
 
   Json::Value ToJson() const;

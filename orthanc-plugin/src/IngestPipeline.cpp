@@ -5,7 +5,9 @@
 
 #include "DateTimeMath.h"
 #include "OrthancApi.h"
+#include "PluginState.h"
 #include "ProcedureRecordJson.h"
+#include "StudyOrganisation.h"
 #include "va/archive/Sha256.h"
 #include "va/dicom/TransferSyntaxTable.h"
 #include "va/dicom/VideoInstance.h"
@@ -328,6 +330,7 @@ void IngestPipeline::StoreNext() {
   std::filesystem::remove(dcm);
   if (instanceId.empty()) throw std::runtime_error("Orthanc did not store segment " + std::to_string(segment_ + 1));
   RestPut("/instances/" + instanceId + "/metadata/" + kMetadataUpload, id_);
+  if (auto state = State()) RecordUploadedStudy(*state, id_, studyUid_);
 
   Json::Value item;
   item["ID"] = instanceId;

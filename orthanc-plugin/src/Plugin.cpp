@@ -14,6 +14,9 @@
 #include "PluginState.h"
 #include "Renditions.h"
 #include "RestRoutes.h"
+#include "SecurityFilter.h"
+#include "SecurityRoutes.h"
+#include "SecurityService.h"
 #include "SendToModality.h"
 #include "StorageArea.h"
 #include "StorageMetrics.h"
@@ -81,6 +84,15 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
     }
     state->dispatcher = std::make_unique<Dispatcher>(state);
     state->renditions = std::make_unique<RenditionRegistry>(state->config.workDirectory + "/renditions");
+    if (state->config.security.enable) {
+      // Orthanc's own authentication runs before any filter and knows no bearer tokens: it must be off, the filter
+      // authenticates every request instead.
+      if (root.isMember("AuthenticationEnabled") && root["AuthenticationEnabled"].asBool())
+        throw std::runtime_error(
+            "VideoArchive.Security.Enable needs Orthanc's \"AuthenticationEnabled\": false (the plugin "
+            "authenticates users and API tokens itself; Orthanc 1.10.1 would refuse every bearer token)");
+      state->security = std::make_unique<SecurityService>(state->config.security);
+    }
     if (state->config.storage.enable) {
       state->store = OpenObjectStore(state->config.storage);
       state->storageScheduler = std::make_unique<StorageScheduler>(
@@ -96,6 +108,10 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
 
     RegisterRestRoutes();
     RegisterCapacityRoute();
+    if (state->security) {
+      RegisterSecurityRoutes();
+      RegisterSecurityFilter(context);
+    }
     if (state->config.uploads.enable) {
       RegisterChunkedRouteErrors(context, state->config.uploads.maxBufferedRequestMegabytes);
       RegisterTusRoutes();

@@ -4,6 +4,7 @@
 
 #include "Dispatcher.h"
 #include "Renditions.h"
+#include "SecurityService.h"
 #include "StorageScheduler.h"
 
 namespace va::plugin {

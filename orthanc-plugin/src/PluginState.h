@@ -12,6 +12,7 @@ namespace va::plugin {
 
 class Dispatcher;
 class RenditionRegistry;
+class SecurityService;
 class StorageScheduler;
 
 struct PluginState {
@@ -22,6 +23,7 @@ struct PluginState {
   std::unique_ptr<RenditionRegistry> renditions;       // H.264 renditions for browsers and legacy receivers
   std::unique_ptr<archive::ObjectStore> store;         // every attachment's bytes: tiers, encryption, catalog
   std::unique_ptr<StorageScheduler> storageScheduler;  // migration and scrubbing passes
+  std::unique_ptr<SecurityService> security;           // users, tokens, access catalog, audit trail (when enabled)
   ~PluginState();
 };
 

@@ -3,6 +3,7 @@
 #include "Dispatcher.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
+#include "StudyOrganisation.h"
 #include "va/dicom/TransferSyntaxTable.h"
 #include "va/dicom/VideoInstance.h"
 
@@ -11,10 +12,12 @@ namespace va::plugin {
 OrthancPluginErrorCode OnStoredInstance(const OrthancPluginDicomInstance* instance, const char* instanceId) {
   try {
     std::shared_ptr<PluginState> state = State();
-    if (!state || !state->config.enable || !state->config.autoArchive) return OrthancPluginErrorCode_Success;
+    if (!state) return OrthancPluginErrorCode_Success;
     const void* data = OrthancPluginGetInstanceData(Context(), instance);
     const int64_t size = OrthancPluginGetInstanceSize(Context(), instance);
     const dicom::InstanceHeader header = dicom::PeekHeader(data, static_cast<size_t>(size));
+    RecordStoredStudy(*state, instance, header);  // every instance: who may see its study
+    if (!state->config.enable || !state->config.autoArchive) return OrthancPluginErrorCode_Success;
     // Video SOP classes (even with a wrong transfer syntax: the job then says what is wrong) and anything
     // carrying a video transfer syntax.
     if (!dicom::IsVideoSopClass(header.sopClassUid) &&

@@ -19,6 +19,7 @@
 #include "PluginState.h"
 #include "ProcedureRecordJson.h"
 #include "StowPart10.h"
+#include "StudyOrganisation.h"
 #include "UploadErrors.h"
 #include "UploadMetadata.h"
 #include "WorklistMerge.h"
@@ -42,6 +43,7 @@ class StowRequest : public RequestReader, public MultipartHandler {
  public:
   StowRequest(const std::string& studyInUrl, const OrthancPluginHttpRequest* request) : studyInUrl_(studyInUrl) {
     state_ = UploadsState();
+    organisation_ = RequestOrganisation(request);
     try {
       reader_ = std::make_unique<MultipartReader>(GetHeader(request, "content-type"), *this);
     } catch (const MultipartError& e) {
@@ -135,6 +137,7 @@ class StowRequest : public RequestReader, public MultipartHandler {
       throw ToHttpError(e);
     }
     bulkPath_.clear();
+    RememberUploadOrganisation(*state_, id, organisation_);
     state_->dispatcher->Wake();
     LogInfo("STOW-RS video staged as upload " + id);
     Answer(output, id, meta.sopClassUid);
@@ -202,6 +205,7 @@ class StowRequest : public RequestReader, public MultipartHandler {
   }
 
   std::string studyInUrl_;
+  std::string organisation_;  // the uploader's
   std::shared_ptr<PluginState> state_;
   std::unique_ptr<MultipartReader> reader_;
   Part current_ = Part::None;

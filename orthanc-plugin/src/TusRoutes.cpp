@@ -15,6 +15,7 @@
 #include "OrthancApi.h"
 #include "PluginState.h"
 #include "ProcedureRecordJson.h"
+#include "StudyOrganisation.h"
 #include "TusHeaders.h"
 #include "UploadErrors.h"
 #include "UploadMetadata.h"
@@ -94,6 +95,7 @@ class CreateUpload : public RequestReader {
  public:
   explicit CreateUpload(const OrthancPluginHttpRequest* request) {
     state_ = UploadState();
+    organisation_ = RequestOrganisation(request);
     CheckVersion(request);
     if (!GetHeader(request, "upload-defer-length").empty()) {
       throw HttpError{400, "Upload-Defer-Length is not supported: send Upload-Length"};
@@ -125,6 +127,7 @@ class CreateUpload : public RequestReader {
     } catch (const archive::UploadError& e) {
       throw ToHttpError(e);
     }
+    RememberUploadOrganisation(*state_, id, organisation_);
     if (length_ == 0) state_->dispatcher->Wake();
     LogInfo("upload " + id + " created: " + std::to_string(length_) + " bytes announced");
     const std::string location = std::string(kRoot) + "/" + id;
@@ -143,6 +146,7 @@ class CreateUpload : public RequestReader {
   int64_t length_ = 0;
   std::string rawMetadata_;
   ProcedureRecord record_;
+  std::string organisation_;  // the uploader's: the organisation of the study the upload makes
 };
 
 std::unique_ptr<RequestReader> MakeCreate(const std::string&, const OrthancPluginHttpRequest* request) {

@@ -43,6 +43,7 @@ struct InstanceHeader {
   std::string lossyImageCompressionMethod;  // (0028,2114), all values joined by '\'
   std::string studyDate;                    // (0008,0020) YYYYMMDD as stored
   std::string institutionName;              // (0008,0080), in specificCharacterSet
+  bool patientIdentityRemoved = false;      // (0012,0062) is YES: a de-identified object
 };
 
 // Parses only the meta header and the data set up to (but excluding) Pixel Data from a memory buffer.
