@@ -37,7 +37,12 @@ def _strip_comments(text):
 
 
 class OrthancServer:
-    def __init__(self, video_archive=None, name="orthanc", command_prefix=None, orthanc=None):
+    def __init__(self, video_archive=None, name="orthanc", command_prefix=None, orthanc=None, scheme="http",
+                 ssl_context=None):
+        # scheme "https" for a server with "SslEnabled"; ssl_context (an ssl.SSLContext) then trusts the test CA
+        # and may hold a client certificate.
+        self.scheme = scheme
+        self.ssl_context = ssl_context
         self.dir = tempfile.mkdtemp(prefix=f"va-{name}-")
         self.data = os.path.join(self.dir, "data")
         os.makedirs(self.data)
@@ -98,10 +103,10 @@ class OrthancServer:
 
     # -- HTTP --------------------------------------------------------------------------------------------------
     def request(self, method, path, body=None, headers=None, raw=False):
-        url = f"http://127.0.0.1:{HTTP_PORT}{path}"
+        url = f"{self.scheme}://127.0.0.1:{HTTP_PORT}{path}"
         req = urllib.request.Request(url, data=body, method=method, headers=headers or {})
         try:
-            with urllib.request.urlopen(req, timeout=120) as answer:
+            with urllib.request.urlopen(req, timeout=120, context=self.ssl_context) as answer:
                 data = answer.read()
                 if raw:
                     return answer.status, dict(answer.headers), data
