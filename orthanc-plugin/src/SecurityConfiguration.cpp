@@ -70,7 +70,7 @@ SecuritySettings ParseSecuritySettings(const Json::Value& s, const std::string& 
     const Json::Value& a = s["Audit"];
     kReader.CheckKnown(a, "Audit",
                        {"SigningKeyFile", "CheckpointEvery", "CheckpointIntervalSeconds", "SyslogHost", "SyslogPort",
-                        "AuditSourceId"});
+                        "AuditSourceId", "SyncEveryRecord"});
     out.audit.signingKeyFile = kReader.Str(a, "SigningKeyFile", "Audit.", out.audit.signingKeyFile);
     out.audit.checkpointEvery =
         static_cast<int>(kReader.Num(a, "CheckpointEvery", "Audit.", out.audit.checkpointEvery, 1, 1000000));
@@ -79,6 +79,7 @@ SecuritySettings ParseSecuritySettings(const Json::Value& s, const std::string& 
     out.audit.syslogHost = kReader.Str(a, "SyslogHost", "Audit.", "");
     out.audit.syslogPort = static_cast<int>(kReader.Num(a, "SyslogPort", "Audit.", out.audit.syslogPort, 1, 65535));
     out.audit.auditSourceId = kReader.Str(a, "AuditSourceId", "Audit.", out.audit.auditSourceId);
+    out.audit.syncEveryRecord = kReader.Bool(a, "SyncEveryRecord", "Audit.", out.audit.syncEveryRecord);
   }
   if (out.enable && out.users.empty())
     kReader.Bad("Users", "must name at least one user (an admin) when Security.Enable is true");
@@ -105,6 +106,7 @@ Json::Value SecuritySettings::ToJson() const {
   v["Audit"]["SyslogHost"] = audit.syslogHost;
   v["Audit"]["SyslogPort"] = audit.syslogPort;
   v["Audit"]["AuditSourceId"] = audit.auditSourceId;
+  v["Audit"]["SyncEveryRecord"] = audit.syncEveryRecord;
   return v;
 }
 

@@ -24,6 +24,10 @@ struct AuditSettings {
   std::string syslogHost;                  // "" = no syslog; else RFC 5424 over UDP
   int syslogPort = 514;
   std::string auditSourceId = "VIDEOARCHIVE";  // AuditSourceIdentification of DICOM audit messages
+  // SQLite only. false: a record is committed to the write-ahead log before the request proceeds and survives a
+  // crash or kill -9 of Orthanc, but the last ones may be lost if the machine itself loses power (the log is
+  // synced at SQLite checkpoints and at every signed audit checkpoint). true: fsync per record (~1 ms each here).
+  bool syncEveryRecord = false;
 };
 
 struct SecuritySettings {

@@ -46,6 +46,8 @@ class SecurityService {
   static int64_t Now();  // unix seconds
 
  private:
+  void SyncToDisk();
+
   SecuritySettings settings_;
   std::unique_ptr<archive::SqlDatabase> db_;
   std::unique_ptr<archive::AccessStore> access_;

@@ -20,7 +20,9 @@ import pydicom
 from pydicom.dataset import Dataset, FileMetaDataset
 from pydicom.uid import ExplicitVRLittleEndian, generate_uid
 
+from media import NEURO_H264
 from orthanc_server import AET, DICOM_PORT, HTTP_PORT, HttpError, OrthancServer
+from uploads import raw_upload, record, wait_upload
 
 PASSWORD = "correct horse battery staple"
 USERS = {
@@ -365,6 +367,31 @@ class SecurityMatrixTest(unittest.TestCase):
         stores = [r for r in records if r["Action"] == "C-STORE"]
         self.assertEqual(len(stores), 1, records)
         self.assertEqual(stores[0]["Actor"], "MODALITY_A")
+
+    def test_recorder_upload_belongs_to_the_recorders_organisation(self):
+        """A recording uploaded over tus with a recorder's token belongs to the token's organisation, whatever its
+        Institution Name says."""
+        s = self.server
+        token = s.post("/video-archive/security/tokens", {"Label": "OR 1", "Role": "recorder",
+                                                           "Organisation": "org-b", "ExpiresInDays": 1})
+
+        class AsRecorder:
+            def request(self, method, path, body=None, headers=None, raw=False):
+                return s.request(method, path, body=body, raw=raw,
+                                 headers={**(headers or {}), "Authorization": "Bearer " + token["Secret"]})
+
+            get = lambda self, path: self.request("GET", path)  # noqa: E731
+
+        recorder = AsRecorder()
+        u = wait_upload(recorder, raw_upload(recorder, NEURO_H264, record(organisation="Hospital A")))
+        self.assertEqual(u["State"], "Done", u)
+        study_uid = u["Result"]["StudyInstanceUID"] if "StudyInstanceUID" in u.get("Result", {}) else None
+        self.assertIsNotNone(study_uid, u)
+        access = s.get(f"/video-archive/security/studies/{study_uid}")
+        self.assertEqual((access["Organisation"], access["Origin"]), ("org-b", "upload"))
+        self.assertEqual(s.status("GET", f"/dicom-web/studies/{study_uid}/series", basic("clin-b")), 200)
+        self.assertEqual(s.status("GET", f"/dicom-web/studies/{study_uid}/series", basic("clin-a")), 403)
+        self.assertEqual(s.status("GET", "/studies", "Bearer " + token["Secret"]), 403)
 
     # -- audit trail -------------------------------------------------------------------------------------------
     def test_audit_records_every_request_and_exports(self):

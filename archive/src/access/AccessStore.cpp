@@ -142,28 +142,18 @@ Grant GrantFrom(const SqlRow& row) {
 }
 
 // Studies matching a WHERE clause on access_studies (alias s), with their shares, ordered by Study Instance UID.
+// One statement (a LEFT JOIN, one row per share): the HTTP filter runs this for every request that names a study.
 std::vector<StudyAccess> StudiesWhere(SqlDatabase& db, const std::string& where, const std::vector<SqlValue>& params) {
   std::vector<StudyAccess> studies;
-  std::map<std::string, size_t> index;
-  db.Transaction([&] {  // one snapshot for both statements
-    const auto rows = db.Run(
-        std::string("SELECT ") + kStudyColumns + " FROM access_studies s WHERE " + where + " ORDER BY s.study_uid",
-        params);
-    for (const auto& row : rows.rows) {
-      index.emplace(row.Text(0), studies.size());
-      studies.push_back(StudyFrom(row));
-    }
-    if (studies.empty()) return;
-    const auto shares = db.Run(
-        "SELECT sh.study_uid, sh.organisation FROM access_shares sh JOIN access_studies s ON s.study_uid = "
-        "sh.study_uid WHERE " +
-            where + " ORDER BY sh.study_uid, sh.organisation",
-        params);
-    for (const auto& row : shares.rows) {
-      const auto it = index.find(row.Text(0));
-      if (it != index.end()) studies[it->second].sharedWith.push_back(row.Text(1));
-    }
-  });
+  const auto rows = db.Run(std::string("SELECT ") + kStudyColumns +
+                               ", sh.organisation FROM access_studies s LEFT JOIN access_shares sh ON sh.study_uid = "
+                               "s.study_uid WHERE " +
+                               where + " ORDER BY s.study_uid, sh.organisation",
+                           params);
+  for (const auto& row : rows.rows) {
+    if (studies.empty() || studies.back().studyUid != row.Text(0)) studies.push_back(StudyFrom(row));
+    if (!row.IsNull(6)) studies.back().sharedWith.push_back(row.Text(6));
+  }
   return studies;
 }
 

@@ -256,13 +256,19 @@ AuditRecord AuditTrail::Append(const AuditEvent& event) {
     r.hash = ChainHash(r);
     const bool checkpoint = r.sequence % s.checkpointEvery == 0;
     try {
-      s.db.Transaction([&] {
+      const auto insert = [&] {
         s.db.Run(std::string("INSERT INTO audit_records (") + kRecordColumns +
                      ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                  {r.sequence, r.timeMicros, event.actor, event.role, event.organisation, event.sourceAddress,
                   event.action, event.resource, event.studyUid, event.outcome, event.detail, r.previousHash, r.hash});
         if (checkpoint) s.WriteCheckpoint(r.sequence, r.hash);
-      });
+      };
+      // One statement commits on its own; a checkpoint must commit with the record it signs.
+      if (checkpoint) {
+        s.db.Transaction(insert);
+      } else {
+        insert();
+      }
     } catch (const SqlError& e) {
       // Another process sharing the database (PostgreSQL scale-out) may have appended: the sequence number is then
       // taken. Continue the chain from the stored head; any other failure leaves the head where it was.

@@ -3,7 +3,9 @@
 #include <sqlite3.h>
 
 #include <filesystem>
+#include <memory>
 #include <mutex>
+#include <unordered_map>
 
 #include "SqlEngines.h"
 #include "va/archive/SqlDatabase.h"
@@ -26,6 +28,21 @@ class Prepared {
   sqlite3_stmt* stmt_ = nullptr;
 };
 
+// A cached statement is reset and its bindings cleared when its use ends, whatever happened.
+class ResetOnExit {
+ public:
+  explicit ResetOnExit(sqlite3_stmt* stmt) : stmt_(stmt) {}
+  ~ResetOnExit() {
+    sqlite3_reset(stmt_);
+    sqlite3_clear_bindings(stmt_);
+  }
+  ResetOnExit(const ResetOnExit&) = delete;
+  ResetOnExit& operator=(const ResetOnExit&) = delete;
+
+ private:
+  sqlite3_stmt* stmt_;
+};
+
 class SqliteSqlDatabase : public SqlDatabase {
  public:
   explicit SqliteSqlDatabase(const std::string& path) {
@@ -46,13 +63,17 @@ class SqliteSqlDatabase : public SqlDatabase {
       throw;
     }
   }
-  ~SqliteSqlDatabase() override { sqlite3_close(db_); }
+  ~SqliteSqlDatabase() override {
+    statements_.clear();
+    sqlite3_close(db_);
+  }
 
   std::string Engine() const override { return "SQLite"; }
 
   SqlResult Run(const std::string& sql, const std::vector<SqlValue>& params) override {
     std::lock_guard<std::recursive_mutex> lock(mutex_);
-    Prepared stmt(db_, sql);
+    const Prepared& stmt = Statement(sql);
+    const ResetOnExit reset(stmt.get());
     if (static_cast<size_t>(sqlite3_bind_parameter_count(stmt.get())) != params.size())
       throw SqlError("SQLite: '" + sql + "' takes " + std::to_string(sqlite3_bind_parameter_count(stmt.get())) +
                      " parameters, " + std::to_string(params.size()) + " given");
@@ -112,9 +133,19 @@ class SqliteSqlDatabase : public SqlDatabase {
   }
 
  private:
+  // Statements are prepared once per SQL text: preparing costs as much as running a small query, and the HTTP
+  // filter runs a few per request (bench/security.sh). Bounded: callers build SQL from a few fixed shapes.
+  const Prepared& Statement(const std::string& sql) {
+    const auto found = statements_.find(sql);
+    if (found != statements_.end()) return *found->second;
+    if (statements_.size() >= 256) statements_.clear();
+    return *statements_.emplace(sql, std::make_unique<Prepared>(db_, sql)).first->second;
+  }
+
   sqlite3* db_ = nullptr;
   std::recursive_mutex mutex_;
   int depth_ = 0;
+  std::unordered_map<std::string, std::unique_ptr<Prepared>> statements_;  // finalised before the connection closes
 };
 
 }  // namespace
