@@ -292,11 +292,19 @@ OrthancPluginErrorCode StudyCallback(OrthancPluginRestOutput* output, const char
 
 }  // namespace
 
+// Reached by POST only when uploads are off (otherwise STOW-RS has its own chunked route on these paths).
+void RefuseStowWithoutUploads(const OrthancPluginHttpRequest* request) {
+  if (request->method == OrthancPluginHttpMethod_Post)
+    throw HttpError{404, "STOW-RS to the video root is off because uploads are disabled (VideoArchive.Uploads.Enable)"};
+}
+
 void ForwardStudiesGet(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {
+  RefuseStowWithoutUploads(request);
   Forward(output, request, "studies");
 }
 
 void ForwardStudyGet(OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {
+  RefuseStowWithoutUploads(request);
   Forward(output, request, std::string("studies/") + request->groups[0]);
 }
 

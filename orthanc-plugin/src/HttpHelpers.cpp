@@ -23,6 +23,19 @@ void AnswerJsonStatus(OrthancPluginRestOutput* output, int status, const Json::V
 }
 
 void AnswerError(OrthancPluginRestOutput* output, int status, const std::string& reason) {
+  if (status == 405) {
+    // Orthanc refuses a 405 sent as a plain status (the client would see the connection closed): it must go with
+    // the allowed methods, which our reasons name ("only GET or POST is allowed on this route").
+    std::string allowed = "GET";
+    const auto end = reason.find(" is allowed");
+    if (reason.rfind("only ", 0) == 0 && end != std::string::npos) {
+      allowed = reason.substr(5, end - 5);
+      for (auto at = allowed.find(" or "); at != std::string::npos; at = allowed.find(" or "))
+        allowed.replace(at, 4, ",");
+    }
+    OrthancPluginSendMethodNotAllowed(Context(), output, allowed.c_str());
+    return;
+  }
   Json::Value v;
   v["HttpStatus"] = status;
   v["Message"] = reason;

@@ -78,6 +78,33 @@ class GateFailTest(unittest.TestCase):
         self.assertIn("FAILED", media.dcmdump(dcm)["0008,2111"])
 
 
+class UploadsDisabledTest(unittest.TestCase):
+    """With uploads off, STOW-RS to the video root is refused with a reason, and a wrong method gets 405 with the
+    allowed methods (Orthanc would close the connection on a 405 sent as a plain status)."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = OrthancServer({"AutoArchive": False, "Uploads": {"Enable": False}}, name="no-uploads").start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.server.stop()
+
+    def test_stow_refused_with_reason(self):
+        body = b"--b\r\nContent-Type: application/dicom\r\n\r\nxx\r\n--b--\r\n"
+        headers = {"Content-Type": 'multipart/related; type="application/dicom"; boundary=b'}
+        for path in ("/video-archive/dicom-web/studies", "/video-archive/dicom-web/studies/1.2.3"):
+            with self.subTest(path=path):
+                with self.assertRaises(HttpError) as e:
+                    self.server.request("POST", path, body=body, headers=headers)
+                self.assertEqual(e.exception.status, 404)
+                self.assertIn(b"VideoArchive.Uploads.Enable", e.exception.body)
+        with self.assertRaises(HttpError) as e:
+            self.server.request("PUT", "/video-archive/dicom-web/studies", body=b"x")
+        self.assertEqual(e.exception.status, 405)
+        self.assertEqual(self.server.get("/system")["Name"], "VideoArchive")
+
+
 class BadConfigurationTest(unittest.TestCase):
     def test_unknown_option_stops_the_plugin_with_a_reason(self):
         server = OrthancServer({"Presett": "fast"}, name="badconf")
