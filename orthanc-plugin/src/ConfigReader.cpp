@@ -12,8 +12,13 @@ void ConfigReader::CheckKnown(const Json::Value& v, const std::string& where,
                               const std::set<std::string>& known) const {
   if (!v.isObject()) Bad(where, "must be an object");
   for (const auto& name : v.getMemberNames()) {
-    if (known.count(name) == 0)
-      throw std::runtime_error(prefix_ + (where.empty() ? "" : where + ".") + name + " is not a known option");
+    if (known.count(name) == 0) {
+      std::string message = prefix_;
+      if (!where.empty()) message += where + ".";
+      message += name;
+      message += " is not a known option";
+      throw std::runtime_error(message);
+    }
   }
 }
 
