@@ -1,22 +1,13 @@
 #include "DeletionGuard.h"
 
 #include "DeletionRequest.h"
+#include "HttpHelpers.h"
 #include "OrthancApi.h"
 #include "StorageArea.h"
 
 namespace va::plugin {
 
 namespace {
-
-const char* MethodName(OrthancPluginHttpMethod method) {
-  switch (method) {
-    case OrthancPluginHttpMethod_Get: return "GET";
-    case OrthancPluginHttpMethod_Post: return "POST";
-    case OrthancPluginHttpMethod_Put: return "PUT";
-    case OrthancPluginHttpMethod_Delete: return "DELETE";
-    default: return "";
-  }
-}
 
 std::string Plural(const std::string& level) {
   if (level == "study") return "studies";

@@ -120,4 +120,14 @@ std::string RequiredText(const Json::Value& body, const char* key) {
   return body[key].asString();
 }
 
+const char* MethodName(OrthancPluginHttpMethod method) {
+  switch (method) {
+    case OrthancPluginHttpMethod_Get: return "GET";
+    case OrthancPluginHttpMethod_Post: return "POST";
+    case OrthancPluginHttpMethod_Put: return "PUT";
+    case OrthancPluginHttpMethod_Delete: return "DELETE";
+    default: return "";
+  }
+}
+
 }  // namespace va::plugin

@@ -41,6 +41,8 @@ Json::Value JsonBody(const OrthancPluginHttpRequest* request);
 // body[key] as a non-empty string of at most 4096 characters; HttpError 400 naming the key otherwise.
 std::string RequiredText(const Json::Value& body, const char* key);
 int GetIntArgument(const OrthancPluginHttpRequest* request, const char* key, int fallback, int min, int max);
+// "GET", "POST", "PUT", "DELETE"; "" for any other method.
+const char* MethodName(OrthancPluginHttpMethod method);
 // Header value ("" when absent); Orthanc gives header names in lower case.
 std::string GetHeader(const OrthancPluginHttpRequest* request, const char* lowercaseName);
 

@@ -12,16 +12,6 @@ namespace va::plugin {
 
 namespace {
 
-const char* MethodName(OrthancPluginHttpMethod method) {
-  switch (method) {
-    case OrthancPluginHttpMethod_Get: return "GET";
-    case OrthancPluginHttpMethod_Post: return "POST";
-    case OrthancPluginHttpMethod_Put: return "PUT";
-    case OrthancPluginHttpMethod_Delete: return "DELETE";
-    default: return "OTHER";
-  }
-}
-
 std::mutex parentMutex;
 std::unordered_map<std::string, std::string> parentCache;  // series or instance ID -> study ID (IDs never move)
 

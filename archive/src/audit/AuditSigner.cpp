@@ -15,6 +15,7 @@
 #include <string>
 
 #include "../access/Encoding.h"
+#include "../crypto/ScopedSecrets.h"
 #include "va/archive/AuditTrail.h"
 #include "va/archive/Sha256.h"
 
@@ -43,31 +44,8 @@ using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using Bio = std::unique_ptr<BIO, BioFree>;
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-// Wipes a string holding private key material on every way out of a scope.
-class WipeOnExit {
- public:
-  explicit WipeOnExit(std::string& bytes) : bytes_(bytes) {}
-  ~WipeOnExit() { OPENSSL_cleanse(bytes_.data(), bytes_.size()); }
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-
- private:
-  std::string& bytes_;
-};
+using crypto::FileDescriptor;
+using crypto::WipeOnExit;
 
 std::string Errno() {
   return std::strerror(errno);

@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "Aead.h"
+#include "ScopedSecrets.h"
 
 namespace va::archive {
 namespace {
@@ -20,31 +21,8 @@ constexpr size_t kMaxKeyIdSize = 64;
 constexpr size_t kMaxKeyFileSize = 1 << 20;
 constexpr size_t kWrappedSize = crypto::kGcmNonceSize + crypto::kGcmKeySize + crypto::kGcmTagSize;
 
-// Wipes a string holding key material on every way out of a scope.
-class WipeOnExit {
- public:
-  explicit WipeOnExit(std::string& bytes) : bytes_(bytes) {}
-  ~WipeOnExit() { crypto::Wipe(bytes_); }
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-
- private:
-  std::string& bytes_;
-};
-
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
+using crypto::FileDescriptor;
+using crypto::WipeOnExit;
 
 bool IsBlank(char c) {
   return c == ' ' || c == '\t' || c == '\r';
