@@ -3,7 +3,7 @@
 #include <cctype>
 
 #include "AccessPolicy.h"
-#include "Base64.h"
+#include "va/archive/Base64.h"
 
 namespace va::plugin {
 
@@ -44,7 +44,7 @@ bool IsB64Token(const std::string& token) {
 Credentials ParseBasic(const std::string& encoded) {
   // A bound before decoding as well as after: 1024 bytes take at most 1368 base64 characters.
   if (encoded.size() > (kMaxBasicDecoded + 2) / 3 * 4) return Invalid("Basic credentials longer than 1024 bytes");
-  const auto decoded = DecodeBase64(encoded);
+  const auto decoded = archive::DecodeBase64(encoded);
   if (!decoded) return Invalid("Basic credentials are not base64");
   if (decoded->size() > kMaxBasicDecoded) return Invalid("Basic credentials longer than 1024 bytes");
   for (const char c : *decoded) {

@@ -3,8 +3,8 @@
 #include <cstdio>
 #include <limits>
 
-#include "Base64.h"
 #include "CivilTime.h"
+#include "va/archive/Base64.h"
 
 namespace va::plugin {
 
@@ -74,7 +74,7 @@ UploadChecksum ParseUploadChecksum(const std::string& header) {
   if (checksum.algorithm != "sha256") {
     throw TusError(400, std::string("unsupported checksum algorithm; supported: ") + kChecksumAlgorithms);
   }
-  const std::optional<std::string> digest = DecodeBase64(header.substr(space + 1));
+  const std::optional<std::string> digest = archive::DecodeBase64(header.substr(space + 1));
   if (!digest) throw TusError(400, "Upload-Checksum digest is not valid base64 (standard alphabet, '=' padded)");
   if (digest->size() != 32) {
     throw TusError(400, "Upload-Checksum sha256 digest must be 32 bytes, got " + std::to_string(digest->size()));

@@ -4,8 +4,8 @@
 #include <set>
 #include <vector>
 
-#include "Base64.h"
 #include "DicomValueRules.h"
+#include "va/archive/Base64.h"
 
 namespace va::plugin {
 
@@ -149,7 +149,7 @@ ProcedureRecord ParseUploadMetadata(const std::string& header, int64_t nowUnixSe
     const std::string encoded = space == std::string::npos ? "" : TrimOws(pair.substr(space + 1));
     CheckKey(key);
     if (!seen.insert(key).second) throw MetadataError(key, "is given twice; each key may appear once");
-    const std::optional<std::string> value = DecodeBase64(encoded);
+    const std::optional<std::string> value = archive::DecodeBase64(encoded);
     if (!value) {
       throw MetadataError(key,
                           "is not valid base64 (RFC 4648 standard alphabet, with '=' padding); tus sends every "

@@ -11,6 +11,10 @@ namespace va::plugin {
 
 namespace {
 
+Principal PrincipalOf(const SecurityUser& user) {
+  return Principal{user.name, *ParseRole(user.role), user.organisation};  // the role was checked at load
+}
+
 std::string HostName() {
   std::array<char, 256> name{};
   if (gethostname(name.data(), name.size() - 1) != 0) return "-";
@@ -33,6 +37,7 @@ SecurityService::SecurityService(const SecuritySettings& settings) : settings_(s
   if (!settings_.audit.syslogHost.empty())
     syslog_ = std::make_unique<archive::SyslogSender>(settings_.audit.syslogHost, settings_.audit.syslogPort);
   for (const auto& user : settings_.users) users_[user.name] = &user;
+  hostName_ = HostName();
   lastCheckpoint_ = std::chrono::steady_clock::now();
 }
 
@@ -68,8 +73,7 @@ Authentication SecurityService::Authenticate(const std::string& header) {
         std::lock_guard<std::mutex> lock(cacheMutex_);
         const auto cached = verifiedBasic_.find(key);
         if (cached != verifiedBasic_.end()) {
-          const SecurityUser& u = *cached->second;
-          out.principal = Principal{u.name, *ParseRole(u.role), u.organisation};
+          out.principal = PrincipalOf(*cached->second);
           return out;
         }
       }
@@ -83,7 +87,7 @@ Authentication SecurityService::Authenticate(const std::string& header) {
         if (verifiedBasic_.size() > 4096) verifiedBasic_.clear();  // bounded; a miss only costs one PBKDF2
         verifiedBasic_[key] = &user;
       }
-      out.principal = Principal{user.name, *ParseRole(user.role), user.organisation};
+      out.principal = PrincipalOf(user);
       return out;
     }
     case Credentials::Scheme::Bearer: {
@@ -118,7 +122,7 @@ void SecurityService::Audit(const archive::AuditEvent& event) {
   const archive::AuditRecord record = trail_->Append(event);
   if (record.sequence % settings_.audit.checkpointEvery == 0) SyncToDisk();  // Append signed one
   if (syslog_) {
-    syslog_->Send(archive::ToSyslogMessage(record, HostName(), "video-archive", settings_.audit.auditSourceId));
+    syslog_->Send(archive::ToSyslogMessage(record, hostName_, "video-archive", settings_.audit.auditSourceId));
   }
   std::lock_guard<std::mutex> lock(checkpointMutex_);
   const auto now = std::chrono::steady_clock::now();

@@ -53,6 +53,7 @@ class SecurityService {
   std::unique_ptr<archive::AccessStore> access_;
   std::unique_ptr<archive::AuditTrail> trail_;
   std::unique_ptr<archive::SyslogSender> syslog_;
+  std::string hostName_;  // for syslog headers, read once
   std::unordered_map<std::string, const SecurityUser*> users_;
   std::mutex cacheMutex_;
   // SHA-256 of a Basic header that verified -> user: PBKDF2 costs ~0.1 s, far too much for every request.

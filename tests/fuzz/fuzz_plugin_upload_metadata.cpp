@@ -10,10 +10,10 @@
 #include <optional>
 #include <string>
 
-#include "Base64.h"
 #include "DicomValueRules.h"
 #include "TusHeaders.h"
 #include "UploadMetadata.h"
+#include "va/archive/Base64.h"
 
 using namespace va::plugin;
 
@@ -91,7 +91,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     }
   }
 
-  if (const std::optional<std::string> decoded = DecodeBase64(input)) Require(EncodeBase64(*decoded) == input);
+  if (const std::optional<std::string> decoded = va::archive::DecodeBase64(input))
+    Require(va::archive::EncodeBase64(*decoded) == input);
 
   if (size >= 8) {
     int64_t seconds = 0;

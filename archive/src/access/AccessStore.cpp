@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "Encoding.h"
+#include "va/archive/Base64.h"
 #include "va/archive/Sha256.h"
 
 namespace va::archive {
@@ -194,7 +195,7 @@ IssuedToken AccessStore::IssueToken(const std::string& label, const std::string&
   try {
     issued.info.id = Sha256::Hex(encoding::RandomBytes(kIdSize / 2));
     issued.secret =
-        kSecretPrefix + issued.info.id + "." + encoding::Base64(encoding::RandomBytes(kSecretBytes), /*url=*/true);
+        kSecretPrefix + issued.info.id + "." + EncodeBase64(encoding::RandomBytes(kSecretBytes), /*url=*/true);
   } catch (const std::runtime_error& e) {
     throw AccessError(std::string("token: ") + e.what());
   }

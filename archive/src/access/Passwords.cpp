@@ -7,6 +7,7 @@
 
 #include "Encoding.h"
 #include "va/archive/AccessStore.h"
+#include "va/archive/Base64.h"
 
 namespace va::archive {
 namespace {
@@ -57,8 +58,8 @@ std::string HashPassword(const std::string& password, int iterations) {
   std::string derived;
   if (!Derive(password, salt, iterations, kHashSize, derived))
     throw AccessError("password hash: OpenSSL's PBKDF2 failed");
-  std::string encoded = std::string(kScheme) + "$" + std::to_string(iterations) + "$" + encoding::Base64(salt) + "$" +
-                        encoding::Base64(derived);
+  std::string encoded =
+      std::string(kScheme) + "$" + std::to_string(iterations) + "$" + EncodeBase64(salt) + "$" + EncodeBase64(derived);
   OPENSSL_cleanse(derived.data(), derived.size());
   return encoded;
 }
@@ -78,8 +79,8 @@ bool VerifyPassword(const std::string& password, const std::string& encodedHash)
     iterations = iterations * 10 + (c - '0');
   }
   if (iterations > kMaxIterations) return false;
-  const auto salt = encoding::FromBase64(parts[2]);
-  const auto expected = encoding::FromBase64(parts[3]);
+  const auto salt = DecodeBase64(parts[2]);
+  const auto expected = DecodeBase64(parts[3]);
   if (!salt || salt->empty() || !expected || expected->size() < kMinDerived || expected->size() > kMaxDerived)
     return false;
   std::string derived;

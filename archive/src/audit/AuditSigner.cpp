@@ -17,6 +17,7 @@
 #include "../access/Encoding.h"
 #include "../crypto/ScopedSecrets.h"
 #include "va/archive/AuditTrail.h"
+#include "va/archive/Base64.h"
 #include "va/archive/Sha256.h"
 
 namespace va::archive {
@@ -220,7 +221,7 @@ std::string AuditSigner::Sign(const std::string& message) const {
                      reinterpret_cast<const unsigned char*>(message.data()), message.size()) != 1 ||
       size != kSignatureSize)
     throw AuditError("audit signer: OpenSSL failed to sign a checkpoint");
-  return encoding::Base64(signature);
+  return EncodeBase64(signature);
 }
 
 std::string AuditSigner::PublicKeyPem() const {
@@ -233,7 +234,7 @@ std::string AuditSigner::KeyId() const {
 
 bool VerifyAuditSignature(const std::string& publicKeyPem, const std::string& message, const std::string& signature) {
   if (signature.size() > kMaxSignatureText || message.size() > kMaxMessageSize) return false;
-  const auto raw = encoding::FromBase64(signature);
+  const auto raw = DecodeBase64(signature);
   if (!raw || raw->size() != kSignatureSize) return false;
   const Pkey key = ParsePublic(publicKeyPem);
   if (!key) return false;

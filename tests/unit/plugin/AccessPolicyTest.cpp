@@ -5,7 +5,7 @@
 #include <vector>
 
 #include "AccessPolicy.h"
-#include "Base64.h"
+#include "va/archive/Base64.h"
 
 using namespace va::plugin;
 
@@ -507,7 +507,7 @@ TEST(AccessPolicyTest, ReasonsAreReadable) {
 using Scheme = Credentials::Scheme;
 
 std::string Basic(const std::string& userPassword) {
-  return "Basic " + EncodeBase64(userPassword);
+  return "Basic " + va::archive::EncodeBase64(userPassword);
 }
 
 TEST(AuthorizationHeaderTest, NoneWhenAbsent) {
@@ -522,8 +522,8 @@ TEST(AuthorizationHeaderTest, Basic) {
   };
   const std::vector<Case> cases = {
       {Basic("alice:secret"), "alice", "secret"},
-      {"basic " + EncodeBase64("alice:secret"), "alice", "secret"},
-      {"BASIC " + EncodeBase64("alice:secret"), "alice", "secret"},
+      {"basic " + va::archive::EncodeBase64("alice:secret"), "alice", "secret"},
+      {"BASIC " + va::archive::EncodeBase64("alice:secret"), "alice", "secret"},
       {"  " + Basic("alice:secret") + " ", "alice", "secret"},
       {Basic("alice:"), "alice", ""},
       {Basic("alice:pa:ss:word"), "alice", "pa:ss:word"},
@@ -556,18 +556,18 @@ TEST(AuthorizationHeaderTest, InvalidWithAReason) {
       "Bearer",
       "Basic ",
       "Bearer  abc",
-      "Basic  " + EncodeBase64("a:b"),
-      "Basic\t" + EncodeBase64("a:b"),
-      "Basic " + EncodeBase64("nocolon"),
-      "Basic " + EncodeBase64(":password"),
-      "Basic " + EncodeBase64("a\n:b"),
-      "Basic " + EncodeBase64("a:b\x7f"),
-      "Basic " + EncodeBase64(std::string("a:\0b", 4)),
-      "Basic " + EncodeBase64("u:" + std::string(1023, 'p')),
+      "Basic  " + va::archive::EncodeBase64("a:b"),
+      "Basic\t" + va::archive::EncodeBase64("a:b"),
+      "Basic " + va::archive::EncodeBase64("nocolon"),
+      "Basic " + va::archive::EncodeBase64(":password"),
+      "Basic " + va::archive::EncodeBase64("a\n:b"),
+      "Basic " + va::archive::EncodeBase64("a:b\x7f"),
+      "Basic " + va::archive::EncodeBase64(std::string("a:\0b", 4)),
+      "Basic " + va::archive::EncodeBase64("u:" + std::string(1023, 'p')),
       "Basic YWxpY2U6c2VjcmV0",  // no padding needed; then the next one drops needed padding
       "Basic YWI6Yw",
       "Basic !!!!",
-      "Basic " + EncodeBase64("a:b") + " extra",
+      "Basic " + va::archive::EncodeBase64("a:b") + " extra",
       "Bearer =",
       "Bearer ==abc",
       "Bearer a=b",

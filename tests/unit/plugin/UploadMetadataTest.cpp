@@ -4,8 +4,8 @@
 #include <utility>
 #include <vector>
 
-#include "Base64.h"
 #include "UploadMetadata.h"
+#include "va/archive/Base64.h"
 
 using namespace va::plugin;
 
@@ -16,7 +16,8 @@ constexpr int64_t kNow = 1795780800;  // 2026-11-27T12:00:00Z
 // An Upload-Metadata header from plain key/value pairs, as a tus client writes it.
 std::string Header(const std::vector<std::pair<std::string, std::string>>& pairs) {
   std::string header;
-  for (const auto& [key, value] : pairs) header += (header.empty() ? "" : ",") + key + " " + EncodeBase64(value);
+  for (const auto& [key, value] : pairs)
+    header += (header.empty() ? "" : ",") + key + " " + va::archive::EncodeBase64(value);
   return header;
 }
 
@@ -112,9 +113,9 @@ TEST(UploadMetadataTest, MinimalUploadHasDefaults) {
 
 TEST(UploadMetadataTest, HeaderSyntaxFollowsTus) {
   // Spaces around pairs, an empty list element, a key without value and generic tus client keys.
-  const std::string header = " " + Minimal() + " , ,stereo,filename " + EncodeBase64("colon.mp4") + ",filetype " +
-                             EncodeBase64("video/mp4") + ",relativePath " + EncodeBase64("a/b.mp4") +
-                             ",name,type,contentType ,";
+  const std::string header = " " + Minimal() + " , ,stereo,filename " + va::archive::EncodeBase64("colon.mp4") +
+                             ",filetype " + va::archive::EncodeBase64("video/mp4") + ",relativePath " +
+                             va::archive::EncodeBase64("a/b.mp4") + ",name,type,contentType ,";
   EXPECT_EQ(ParseUploadMetadata(header, kNow).stereo, StereoLayout::None);
   // An empty or blank value is the same as an absent one.
   EXPECT_EQ(ParseUploadMetadata(Minimal({{"patientId", "   "}, {"stereo", ""}}), kNow).patientId, "");
@@ -128,7 +129,7 @@ TEST(UploadMetadataTest, MalformedHeadersAreRefused) {
   EXPECT_EQ(FieldOf(Minimal() + ",patientId UEFU MQ=="), "patientId");  // two values
   EXPECT_EQ(FieldOf(Minimal() + ",patientId UEF_MQ=="), "patientId");   // URL-safe alphabet
   EXPECT_EQ(FieldOf(Minimal() + ",filename !!!!"), "filename");         // even ignored keys are base64
-  EXPECT_TRUE(Contains(ErrorOf(Minimal() + ",model " + EncodeBase64("x")), "'model': is given twice"));
+  EXPECT_TRUE(Contains(ErrorOf(Minimal() + ",model " + va::archive::EncodeBase64("x")), "'model': is given twice"));
   EXPECT_EQ(FieldOf(Minimal() + ",p\xc3\xa9 UEFU"), "Upload-Metadata");  // non-ASCII key
   EXPECT_EQ(FieldOf(Minimal() + ",\x01 UEFU"), "Upload-Metadata");
 }

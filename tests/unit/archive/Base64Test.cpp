@@ -2,10 +2,10 @@
 
 #include <string>
 
-#include "Base64.h"
+#include "va/archive/Base64.h"
 
-using va::plugin::DecodeBase64;
-using va::plugin::EncodeBase64;
+using va::archive::DecodeBase64;
+using va::archive::EncodeBase64;
 
 namespace {
 
