@@ -186,6 +186,15 @@ InstanceHeader HeaderFromFile(DcmFileFormat& file) {
   h.seriesDescription = GetString(ds, DCM_SeriesDescription);
   h.studyDate = GetString(ds, DCM_StudyDate);
   h.institutionName = GetString(ds, DCM_InstitutionName);
+  h.manufacturer = GetString(ds, DCM_Manufacturer);
+  h.modelName = GetString(ds, DCM_ManufacturerModelName);
+  h.deviceSerialNumber = GetString(ds, DCM_DeviceSerialNumber);
+  h.acquisitionDateTime = GetString(ds, DCM_AcquisitionDateTime);
+  if (h.acquisitionDateTime.empty()) {
+    const std::string contentDate = GetString(ds, DCM_ContentDate);
+    h.acquisitionDateTime =
+        contentDate.empty() ? h.studyDate + GetString(ds, DCM_StudyTime) : contentDate + GetString(ds, DCM_ContentTime);
+  }
   h.patientIdentityRemoved = GetString(ds, DCM_PatientIdentityRemoved) == "YES";
   h.rows = static_cast<int>(GetLong(ds, DCM_Rows));
   h.columns = static_cast<int>(GetLong(ds, DCM_Columns));

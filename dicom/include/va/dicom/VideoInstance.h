@@ -44,6 +44,10 @@ struct InstanceHeader {
   std::string studyDate;                    // (0008,0020) YYYYMMDD as stored
   std::string institutionName;              // (0008,0080), in specificCharacterSet
   bool patientIdentityRemoved = false;      // (0012,0062) is YES: a de-identified object
+  std::string manufacturer;                 // (0008,0070)
+  std::string modelName;                    // (0008,1090)
+  std::string deviceSerialNumber;           // (0018,1000)
+  std::string acquisitionDateTime;          // (0008,002A), else Content Date + Time, else Study Date + Time
 };
 
 // Parses only the meta header and the data set up to (but excluding) Pixel Data from a memory buffer.
