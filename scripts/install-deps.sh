@@ -9,7 +9,7 @@ packages=(
   # libraries
   libdcmtk-dev libavformat-dev libavcodec-dev libavutil-dev libswscale-dev libswresample-dev libavfilter-dev libx265-dev
   libboost-dev libssl-dev libsqlite3-dev libjsoncpp-dev libgtest-dev libgmock-dev
-  libcurl4-openssl-dev libxml2-dev libpq-dev
+  libcurl4-openssl-dev libxml2-dev libpq-dev libarchive-dev
   # real tools the tests drive
   dcmtk ffmpeg dicom3tools python3-pydicom curl iproute2 util-linux time procps bc
   # the tus gateway (config/nginx-tus.conf.in)
