@@ -1,4 +1,3 @@
-#include <fcntl.h>
 #include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
@@ -10,12 +9,12 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
-#include <filesystem>
 #include <memory>
 #include <string>
 
 #include "../access/Encoding.h"
 #include "../crypto/ScopedSecrets.h"
+#include "../crypto/SecretFile.h"
 #include "va/archive/AuditTrail.h"
 #include "va/archive/Base64.h"
 #include "va/archive/Sha256.h"
@@ -45,7 +44,6 @@ using PkeyCtx = std::unique_ptr<EVP_PKEY_CTX, PkeyCtxFree>;
 using MdCtx = std::unique_ptr<EVP_MD_CTX, MdCtxFree>;
 using Bio = std::unique_ptr<BIO, BioFree>;
 
-using crypto::FileDescriptor;
 using crypto::WipeOnExit;
 
 std::string Errno() {
@@ -94,75 +92,23 @@ Pkey ParsePublic(const std::string& pem) {
   return key;
 }
 
-// Writes a new key next to path and links it into place, so a crash never leaves a half-written key file and two
-// processes starting together end up with the same key (link fails when the other one won).
+// Writes a new key file (see crypto/SecretFile.h for how a crash or a concurrent start is handled).
 void CreateKeyFile(const std::string& path) {
-  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
-  if (!parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-  }
   std::string pem = PrivatePem(NewKey().get());
   const WipeOnExit wipe(pem);
-  const std::string temporary = path + ".new-" + std::to_string(::getpid());
-  {
-    const FileDescriptor fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600));
-    if (fd.get() < 0) throw AuditError("audit signing key " + path + ": cannot create (" + Errno() + ")");
-    size_t written = 0;
-    ssize_t n = 0;
-    while (written < pem.size()) {
-      n = ::write(fd.get(), pem.data() + written, pem.size() - written);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      written += static_cast<size_t>(n);
-    }
-    if (written < pem.size()) {
-      const std::string reason = n == 0 ? "no space written" : Errno();
-      ::unlink(temporary.c_str());
-      throw AuditError("audit signing key " + path + ": cannot write (" + reason + ")");
-    }
-    if (::fsync(fd.get()) != 0) {
-      const std::string reason = Errno();
-      ::unlink(temporary.c_str());
-      throw AuditError("audit signing key " + path + ": cannot sync (" + reason + ")");
-    }
+  try {
+    crypto::CreateSecretFile(path, pem, "audit signing key " + path);
+  } catch (const crypto::SecretFileError& e) {
+    throw AuditError(e.what());
   }
-  const int linked = ::link(temporary.c_str(), path.c_str());
-  const int linkErrno = errno;
-  ::unlink(temporary.c_str());
-  if (linked != 0 && linkErrno != EEXIST)
-    throw AuditError("audit signing key " + path + ": cannot create (" + std::strerror(linkErrno) + ")");
 }
 
 std::string ReadKeyFile(const std::string& path) {
-  const std::string what = "audit signing key " + path;
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
-  if (fd.get() < 0) throw AuditError(what + ": cannot open (" + Errno() + ")");
-  struct stat info {};
-  if (::fstat(fd.get(), &info) != 0) throw AuditError(what + ": cannot stat (" + Errno() + ")");
-  if (!S_ISREG(info.st_mode)) throw AuditError(what + ": not a regular file");
-  if ((info.st_mode & 077) != 0) {
-    char mode[8];
-    std::snprintf(mode, sizeof(mode), "%04o", static_cast<unsigned>(info.st_mode & 07777));
-    throw AuditError(what + " is accessible by group or others (mode " + mode +
-                     "); it must be 0600 or 0400: run chmod 600 " + path);
+  try {
+    return crypto::ReadSecretFile(path, "audit signing key " + path, kMaxPemSize);
+  } catch (const crypto::SecretFileError& e) {
+    throw AuditError(e.what());
   }
-  if (static_cast<uint64_t>(info.st_size) > kMaxPemSize) throw AuditError(what + ": too large for a PEM key");
-  std::string text;
-  text.reserve(kMaxPemSize + 1);  // never reallocated, so no unwiped copy is left behind
-  char buffer[4096];
-  for (;;) {
-    const ssize_t got = ::read(fd.get(), buffer, sizeof(buffer));
-    if (got < 0 && errno == EINTR) continue;
-    if (got <= 0 || text.size() + static_cast<size_t>(got) > kMaxPemSize) {
-      OPENSSL_cleanse(buffer, sizeof(buffer));
-      if (got == 0) break;
-      OPENSSL_cleanse(text.data(), text.size());
-      throw AuditError(what + (got < 0 ? ": read error (" + Errno() + ")" : std::string(": too large for a PEM key")));
-    }
-    text.append(buffer, static_cast<size_t>(got));
-  }
-  return text;
 }
 
 }  // namespace
