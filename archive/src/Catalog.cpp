@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <cstdio>
 #include <ctime>
 
 #include "SqliteDatabase.h"
@@ -37,6 +38,15 @@ CREATE TABLE IF NOT EXISTS derived (
 );
 CREATE INDEX IF NOT EXISTS derived_source ON derived(source_id);
 CREATE INDEX IF NOT EXISTS derived_id ON derived(derived_id);
+CREATE TABLE IF NOT EXISTS watermarks (
+  archive_id     TEXT PRIMARY KEY,
+  sop_uid        TEXT NOT NULL,
+  study_uid      TEXT NOT NULL,
+  kind           TEXT NOT NULL,
+  source_sop_uid TEXT NOT NULL DEFAULT '',
+  created_at     INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS watermarks_study ON watermarks(study_uid);
 )SQL";
 
 constexpr const char* kTaskColumns =
@@ -73,6 +83,26 @@ DerivedLink ReadLink(const Statement& s) {
   l.gatePassed = s.Int(5) != 0;
   l.sourceDeleted = s.Int(6) != 0;
   return l;
+}
+
+// 16 hex digits: SQLite integers are signed, and the ID is read by people.
+std::string HexId(uint64_t id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+  return buf;
+}
+
+constexpr const char* kWatermarkColumns = "archive_id, sop_uid, study_uid, kind, source_sop_uid, created_at";
+
+WatermarkRecord ReadWatermark(const Statement& s) {
+  WatermarkRecord w;
+  w.archiveId = std::stoull(s.Text(0), nullptr, 16);
+  w.sopInstanceUid = s.Text(1);
+  w.studyInstanceUid = s.Text(2);
+  w.kind = s.Text(3);
+  w.sourceSopUid = s.Text(4);
+  w.createdAt = s.Int(5);
+  return w;
 }
 
 }  // namespace
@@ -272,6 +302,45 @@ std::optional<DerivedLink> Catalog::FindDerivedById(const std::string& derivedId
   s.Bind(1, derivedId);
   if (!s.Step()) return std::nullopt;
   return ReadLink(s);
+}
+
+void Catalog::RecordWatermark(const WatermarkRecord& w) {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement existing(db_, "SELECT sop_uid FROM watermarks WHERE archive_id=?1");
+  existing.Bind(1, HexId(w.archiveId));
+  if (existing.Step()) {
+    if (existing.Text(0) == w.sopInstanceUid) return;  // a job that ran again after a crash
+    throw CatalogError("catalog: watermark ID " + HexId(w.archiveId) + " is already recorded for instance " +
+                       existing.Text(0));
+  }
+  Statement s(
+      db_, (std::string("INSERT INTO watermarks (") + kWatermarkColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)").c_str());
+  s.Bind(1, HexId(w.archiveId))
+      .Bind(2, w.sopInstanceUid)
+      .Bind(3, w.studyInstanceUid)
+      .Bind(4, w.kind)
+      .Bind(5, w.sourceSopUid)
+      .Bind(6, w.createdAt ? w.createdAt : Now())
+      .Run();
+}
+
+std::optional<WatermarkRecord> Catalog::FindWatermark(uint64_t archiveId) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement s(db_, (std::string("SELECT ") + kWatermarkColumns + " FROM watermarks WHERE archive_id=?1").c_str());
+  s.Bind(1, HexId(archiveId));
+  if (!s.Step()) return std::nullopt;
+  return ReadWatermark(s);
+}
+
+std::vector<WatermarkRecord> Catalog::WatermarksOfStudy(const std::string& studyUid) const {
+  std::lock_guard<std::mutex> lock(mutex_);
+  Statement s(
+      db_,
+      (std::string("SELECT ") + kWatermarkColumns + " FROM watermarks WHERE study_uid=?1 ORDER BY created_at").c_str());
+  s.Bind(1, studyUid);
+  std::vector<WatermarkRecord> out;
+  while (s.Step()) out.push_back(ReadWatermark(s));
+  return out;
 }
 
 }  // namespace va::archive

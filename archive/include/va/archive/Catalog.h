@@ -46,6 +46,16 @@ struct DerivedLink {
   bool sourceDeleted = false;
 };
 
+// Which record a watermark ID was written for (the watermark carries only the 64-bit ID).
+struct WatermarkRecord {
+  uint64_t archiveId = 0;
+  std::string sopInstanceUid;  // the instance the mark was written into
+  std::string studyInstanceUid;
+  std::string kind;          // "archival" or "deidentified"
+  std::string sourceSopUid;  // the instance it was made from
+  int64_t createdAt = 0;
+};
+
 class Catalog {
  public:
   // Opens (creating when needed) the SQLite database at path.
@@ -95,6 +105,11 @@ class Catalog {
   bool IsDerived(const std::string& sopUid) const;
   std::optional<DerivedLink> FindDerivedBySource(const std::string& sourceId) const;
   std::optional<DerivedLink> FindDerivedById(const std::string& derivedId) const;
+
+  // The watermark registry. Recording an ID twice for a different instance throws: IDs are unique.
+  void RecordWatermark(const WatermarkRecord& record);
+  std::optional<WatermarkRecord> FindWatermark(uint64_t archiveId) const;
+  std::vector<WatermarkRecord> WatermarksOfStudy(const std::string& studyUid) const;
 
  private:
   sqlite3* db_ = nullptr;
