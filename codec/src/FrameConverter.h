@@ -17,6 +17,7 @@ class FrameConverter {
   const AVFrame* Convert(const AVFrame* src);
 
   AVPixelFormat target() const { return target_; }
+  bool fullRange() const { return fullRange_; }
   // Human-readable notes on what had to be done ("", or e.g. "scaled 640x480 -> 1280x720 on 3 frames").
   std::string Notes() const;
 

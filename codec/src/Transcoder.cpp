@@ -19,6 +19,7 @@
 #include "PicturePlan.h"
 #include "VideoFilter.h"
 #include "X265Encoder.h"
+#include "provenance/ProvenanceWriter.h"
 
 extern "C" {
 #include <libavutil/pixdesc.h>
@@ -45,6 +46,14 @@ struct Transcoder::Impl {
   std::vector<int> audioOfStream;                 // source stream index -> audio path index, or -1
   PacketPtr packet = NewPacket();
   PacketPtr encoded = NewPacket();
+  std::unique_ptr<WatermarkEmbedder> marker;
+  std::unique_ptr<ProvenanceWriter> provenance;
+  // With provenance, each access unit is held back one step so the last one can carry the final signed message.
+  std::vector<uint8_t> heldUnit;
+  PacketPtr held = NewPacket();  // timing and flags of heldUnit
+  bool holding = false;
+  FramePtr work = NewFrame();  // a writable copy of the encoder's input, when it is masked or marked
+  std::vector<TranscodeOptions::CropRect> encoderMasks;  // options.masks in encoder picture coordinates
   FramePtr frame = NewFrame();
   FramePtr filtered = NewFrame();
   FramePtr previous = NewFrame();  // the last filtered frame, held so a repeat of it can be recognised
@@ -84,6 +93,9 @@ struct Transcoder::Impl {
   void PullFiltered();
   void EncodeFrame(const AVFrame* source, int64_t pts);
   void WriteVideo(const EncodedPictureInfo& pic);
+  void WriteHeld();
+  const AVFrame* MaskAndMark(const AVFrame* picture);
+  void MapMasks(int decodedWidth, int decodedHeight);
   void DrainDecoder();
   void Finish();
   std::string VideoNote() const;
@@ -149,6 +161,7 @@ void Transcoder::Impl::Open() {
   cfg.measureQuality = options.measureQuality;
   cfg.keyintMax = options.keyintMax;
   cfg.extraParams = options.x265Params;
+  cfg.pictureHash = static_cast<bool>(options.provenance.sign);
   bool fullRange = dec->color_range == AVCOL_RANGE_JPEG;
   FrameConverter::Normalize(dec->pix_fmt, &fullRange);
   const bool rgb = dec->pix_fmt != AV_PIX_FMT_NONE && (av_pix_fmt_desc_get(dec->pix_fmt)->flags & AV_PIX_FMT_FLAG_RGB);
@@ -159,6 +172,15 @@ void Transcoder::Impl::Open() {
   cfg.fullRange = fullRange && !rgb;
   OpenEncoder(cfg);
   converter = std::make_unique<FrameConverter>(cfg.width, cfg.height, cfg.bitDepth, cfg.fullRange);
+  MapMasks(dec->width, dec->height);
+  if (options.watermark.enabled)
+    marker = std::make_unique<WatermarkEmbedder>(options.watermark.key, options.watermark.archiveId,
+                                                 options.watermark.params);
+  if (options.provenance.sign) {
+    ProvenanceOptions p = options.provenance;
+    if (p.record.encoder.empty()) p.record.encoder = encoder->Settings();
+    provenance = std::make_unique<ProvenanceWriter>(std::move(p));
+  }
 
   mux = std::make_unique<Mp4Muxer>(outputPath);
   VideoTrackParams v;
@@ -290,15 +312,103 @@ void Transcoder::Impl::EncodeFrame(const AVFrame* source, int64_t pts) {
   }
   if (firstPts == AV_NOPTS_VALUE) firstPts = pts;
   lastPts = pts;
-  const AVFrame* picture = converter->Convert(source);
+  const AVFrame* picture = MaskAndMark(converter->Convert(source));
   ++framesEncoded;
   EncodedPictureInfo pic;
   if (encoder->Encode(picture, pts, encoded.get(), &pic)) WriteVideo(pic);
 }
 
+void Transcoder::Impl::MapMasks(int decodedWidth, int decodedHeight) {
+  // Masks are given on the decoded picture; the encoder sees its crop, scaled to plan.width x plan.height.
+  const auto& c = options.crop;
+  const int cx = c.width > 0 ? c.x : 0, cy = c.width > 0 ? c.y : 0;
+  const int cw = c.width > 0 ? c.width : decodedWidth, ch = c.width > 0 ? c.height : decodedHeight;
+  if (cw <= 0 || ch <= 0) return;
+  const double sx = static_cast<double>(plan.width) / cw, sy = static_cast<double>(plan.height) / ch;
+  for (const auto& m : options.masks) {
+    if (m.width <= 0 || m.height <= 0) throw CodecError("a mask region needs a positive width and height");
+    // Rounded outwards, so scaling never leaves a sliver of the region unmasked.
+    const int x0 = std::max(0, static_cast<int>(std::floor((m.x - cx) * sx)));
+    const int y0 = std::max(0, static_cast<int>(std::floor((m.y - cy) * sy)));
+    const int x1 = std::min(plan.width, static_cast<int>(std::ceil((m.x + m.width - cx) * sx)));
+    const int y1 = std::min(plan.height, static_cast<int>(std::ceil((m.y + m.height - cy) * sy)));
+    if (x1 > x0 && y1 > y0) encoderMasks.push_back({x0, y0, x1 - x0, y1 - y0});
+  }
+}
+
+namespace {
+
+// Sets a rectangle of one plane (8-bit or little-endian 16-bit samples) to one value.
+void FillRect(uint8_t* data, int linesize, int bytesPerSample, int x0, int y0, int x1, int y1, int value) {
+  for (int y = y0; y < y1; ++y) {
+    uint8_t* row = data + static_cast<ptrdiff_t>(y) * linesize;
+    if (bytesPerSample == 1) {
+      std::fill(row + x0, row + x1, static_cast<uint8_t>(value));
+    } else {
+      auto* r16 = reinterpret_cast<uint16_t*>(row);
+      std::fill(r16 + x0, r16 + x1, static_cast<uint16_t>(value));
+    }
+  }
+}
+
+}  // namespace
+
+const AVFrame* Transcoder::Impl::MaskAndMark(const AVFrame* picture) {
+  if (encoderMasks.empty() && !marker) return picture;
+  // The converter may hand back the decoder's own frame: work on a writable reference (a copy when shared).
+  av_frame_unref(work.get());
+  if (av_frame_ref(work.get(), picture) < 0 || av_frame_make_writable(work.get()) < 0)
+    throw CodecError("out of memory copying a frame to mask or mark it");
+  const int bytes = options.bitDepth > 8 ? 2 : 1;
+  const int shift = options.bitDepth - 8;
+  if (!encoderMasks.empty()) {
+    const int black = converter->fullRange() ? 0 : 16 << shift;
+    for (const auto& m : encoderMasks) {
+      FillRect(work->data[0], work->linesize[0], bytes, m.x, m.y, m.x + m.width, m.y + m.height, black);
+      // 4:2:0 chroma: the half-resolution rectangle that covers the luma one.
+      for (int p = 1; p < 3; ++p)
+        FillRect(work->data[p], work->linesize[p], bytes, m.x / 2, m.y / 2, (m.x + m.width + 1) / 2,
+                 (m.y + m.height + 1) / 2, 128 << shift);
+    }
+    ++result.framesMasked;
+  }
+  if (marker) {
+    LumaPlane luma;
+    luma.data = work->data[0];
+    luma.linesize = work->linesize[0];
+    luma.width = work->width;
+    luma.height = work->height;
+    luma.bitDepth = options.bitDepth;
+    marker->Embed(luma);
+  }
+  return work.get();
+}
+
+void Transcoder::Impl::WriteHeld() {
+  if (!holding) return;
+  PacketPtr out = NewPacket();
+  if (av_new_packet(out.get(), static_cast<int>(heldUnit.size())) < 0) throw CodecError("out of memory");
+  std::copy(heldUnit.begin(), heldUnit.end(), out->data);
+  out->pts = held->pts;
+  out->dts = held->dts;
+  out->flags = held->flags;
+  out->duration = frameDuration;
+  mux->Write(out.get(), videoOut, encodeTb);
+  holding = false;
+}
+
 void Transcoder::Impl::WriteVideo(const EncodedPictureInfo& pic) {
   encoded->duration = frameDuration;
-  mux->Write(encoded.get(), videoOut, encodeTb);
+  if (provenance) {
+    WriteHeld();
+    heldUnit = provenance->Process(encoded->data, static_cast<size_t>(encoded->size), pic.key);
+    held->pts = encoded->pts;
+    held->dts = encoded->dts;
+    held->flags = encoded->flags;
+    holding = true;
+  } else {
+    mux->Write(encoded.get(), videoOut, encodeTb);
+  }
   ++result.framesOut;
   if (options.measureQuality) {
     psnrSum += pic.psnrY;
@@ -333,6 +443,11 @@ void Transcoder::Impl::Finish() {
   if (result.framesOut != framesEncoded)
     throw CodecError("x265 returned " + std::to_string(result.framesOut) + " pictures for " +
                      std::to_string(framesEncoded) + " given");
+  if (provenance && holding) {
+    provenance->AppendFinal(heldUnit);
+    WriteHeld();
+    result.provenanceMessages = provenance->messages();
+  }
   for (auto& a : audio) a->Finish();
   mux->Finish();
 

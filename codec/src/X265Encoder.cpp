@@ -124,6 +124,7 @@ X265Encoder::X265Encoder(const X265Config& c)
     p->keyframeMin = std::min(p->keyframeMin, c.keyintMax);
     p->bOpenGOP = 0;
   }
+  if (c.pictureHash) p->decodedPictureHashSEI = 1;  // 1 = MD5 (H.265 D.3.19)
   ParseList(api_, p, c.extraParams);
   const char* profile = c.bitDepth == 8 ? "main" : c.bitDepth == 10 ? "main10" : "main12";
   if (api_->param_apply_profile(p, profile) < 0)
@@ -162,7 +163,8 @@ X265Encoder::X265Encoder(const X265Config& c)
               " frame-threads=" + std::to_string(a->frameNumThreads) + " bframes=" + std::to_string(a->bframes) +
               " ref=" + std::to_string(a->maxNumReferences) + " rc-lookahead=" + std::to_string(a->lookaheadDepth) +
               " keyint=" + std::to_string(a->keyframeMax) + (a->bOpenGOP ? " open-gop" : " closed-gop") +
-              (a->bEnablePsnr ? " psnr" : "") + (a->bEnableSsim ? " ssim" : "");
+              (a->bEnablePsnr ? " psnr" : "") + (a->bEnableSsim ? " ssim" : "") +
+              (a->decodedPictureHashSEI == 1 ? " picture-hash=md5" : "");
   if (!c.extraParams.empty()) settings_ += " x265-params=" + c.extraParams;
 }
 

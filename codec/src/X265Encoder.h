@@ -27,8 +27,9 @@ struct X265Config {
   double crf = 22;
   int threads = 0;
   bool measureQuality = true;
-  int keyintMax = 0;        // > 0: keyframe at least every keyintMax frames, closed GOPs (every keyframe an IDR)
-  std::string extraParams;  // "k=v:k=v"
+  int keyintMax = 0;         // > 0: keyframe at least every keyintMax frames, closed GOPs (every keyframe an IDR)
+  bool pictureHash = false;  // an MD5 decoded-picture-hash SEI in every access unit (what the provenance chain signs)
+  std::string extraParams;   // "k=v:k=v"
   // Colour description for the VUI (ISO/IEC 23091-2 code points, as FFmpeg's enums); 2 = unspecified.
   int colorPrimaries = 2;
   int transfer = 2;

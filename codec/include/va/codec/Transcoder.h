@@ -5,9 +5,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "va/codec/CodecError.h"
 #include "va/codec/Probe.h"
+#include "va/codec/Provenance.h"
+#include "va/codec/Watermark.h"
 
 namespace va::codec {
 
@@ -32,6 +35,18 @@ struct TranscodeOptions {
   } crop;
   bool deinterlace = true;  // interlaced sources are deinterlaced (bwdif, one frame out per frame in)
   int keyintMax = 0;        // at most this many frames between keyframes, closed GOPs; 0 = x265 default
+  // Regions of the decoded picture (its coordinates, before crop and scaling) blacked out in every frame: burned-in
+  // patient data on a de-identified copy. Clipped to the picture; applied before the watermark.
+  std::vector<CropRect> masks;
+  // The keyed invisible watermark, written into every frame given to the encoder.
+  struct WatermarkSpec {
+    bool enabled = false;
+    WatermarkKey key{};
+    uint64_t archiveId = 0;
+    WatermarkParams params;
+  } watermark;
+  // Signed provenance SEI on every keyframe and at the end (turns on x265's MD5 picture hashes). Empty sign = off.
+  ProvenanceOptions provenance;
 };
 
 struct TranscodeResult {
@@ -63,6 +78,8 @@ struct TranscodeResult {
   // fill a gap or dropped when two fall into one slot. framesOut = framesIn + framesDuplicated - framesDropped.
   int64_t framesDuplicated = 0;
   int64_t framesDropped = 0;
+  int64_t framesMasked = 0;        // frames with at least one masked region
+  int64_t provenanceMessages = 0;  // signed SEI messages written (keyframes + the final one)
 };
 
 class Transcoder {
