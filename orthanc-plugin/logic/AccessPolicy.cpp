@@ -147,7 +147,7 @@ RouteClass ClassifyOurs(const std::string& method, const std::vector<std::string
   if (head == "dicom-web") return ClassifyDicomWeb(method, {rest.begin() + 1, rest.end()}, arguments);
   if (head == "instances" && rest.size() >= 3) {
     static const std::set<std::string> reads = {"video",         "video.mp4",  "renditions", "hls.m3u8", "thumbnail",
-                                                "thumbnail.jpg", "sprite.jpg", "sprite.vtt", "quality"};
+                                                "thumbnail.jpg", "sprite.jpg", "sprite.vtt", "quality",  "provenance"};
     const bool read = (rest.size() == 3 && reads.count(rest[2]) != 0) ||
                       (rest.size() == 4 && rest[2] == "hls" && IsSegmentFile(rest[3]));
     if (get && read) return Route(RouteFamily::StudyRead, ResourceKind::OrthancInstance, rest[1]);
@@ -155,6 +155,16 @@ RouteClass ClassifyOurs(const std::string& method, const std::vector<std::string
       return Route(RouteFamily::StudyWrite, ResourceKind::OrthancInstance, rest[1]);
     return Route(RouteFamily::Administration);
   }
+  if (head == "studies" && rest.size() == 3) {
+    // A legal export only reads the study; a de-identified copy is a new study made from it.
+    if (get && rest[2] == "legal-export") return Route(RouteFamily::StudyRead, ResourceKind::StudyUid, rest[1]);
+    if (method == "POST" && rest[2] == "deidentify")
+      return Route(RouteFamily::StudyWrite, ResourceKind::StudyUid, rest[1]);
+    return Route(RouteFamily::Administration);
+  }
+  if (head == "studies" && rest.size() == 4 && get && rest[2] == "legal-export")
+    return Route(RouteFamily::StudyRead, ResourceKind::StudyUid, rest[1]);
+  if (head == "provenance" && get && rest.size() == 2 && rest[1] == "public-key") return Route(RouteFamily::SystemInfo);
   if (head == "series" && rest.size() == 3 && rest[2] == "hls.m3u8" && get)
     return Route(RouteFamily::StudyRead, ResourceKind::OrthancSeries, rest[1]);
   if (head == "uploads") return Route(RouteFamily::Upload, ResourceKind::Upload, rest.size() >= 2 ? rest[1] : "");

@@ -7,7 +7,9 @@
 #include "DeletionGuard.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
+#include "ProvenanceService.h"
 #include "SourceAttachment.h"
+#include "va/archive/Sha256.h"
 #include "va/codec/Probe.h"
 #include "va/codec/Transcoder.h"
 #include "va/dicom/TransferSyntaxTable.h"
@@ -29,6 +31,19 @@ std::string Fixed(double value, int decimals) {
 }
 
 }  // namespace
+
+std::string HexId(uint64_t id) {
+  char text[17];
+  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(id));
+  return text;
+}
+
+std::string DeviceText(const dicom::InstanceHeader& h) {
+  std::string device = h.manufacturer;
+  for (const std::string* part : {&h.modelName, &h.deviceSerialNumber})
+    if (!part->empty()) device += (device.empty() ? "" : " / ") + *part;
+  return device;
+}
 
 ArchivePipeline::ArchivePipeline(const Configuration& config, archive::Catalog& catalog, std::string sourceId)
     : config_(config), catalog_(catalog), sourceId_(std::move(sourceId)) {
@@ -80,6 +95,11 @@ void ArchivePipeline::Fetch() {
   if (catalog_.IsDerived(h.sopInstanceUid)) {
     throw SkipTask("this instance is an archival copy made by this plugin");
   }
+  if (h.patientIdentityRemoved) {
+    for (const archive::WatermarkRecord& w : catalog_.WatermarksOfStudy(h.studyInstanceUid))
+      if (w.sopInstanceUid == h.sopInstanceUid)
+        throw SkipTask("this instance is a de-identified copy made by this plugin");
+  }
   const dicom::VideoTransferSyntax* ts = dicom::FindVideoTransferSyntax(h.transferSyntaxUid);
   if (ts == nullptr) {
     throw std::runtime_error("transfer syntax " + h.transferSyntaxUid +
@@ -112,6 +132,21 @@ void ArchivePipeline::Fetch() {
   options.keepAudio = config_.keepAudio;
   options.threads = config_.encoderThreads;
   options.measureQuality = true;
+  // The copy's identity is fixed before the transcode: the signed SEI and the watermark carry it.
+  derivedSopUid_ = dicom::GenerateUid();
+  derivedSeriesUid_ = dicom::GenerateUid();
+  if (auto state = State(); state && state->provenance) {
+    codec::ProvenanceRecord record;
+    record.studyInstanceUid = h.studyInstanceUid;
+    record.seriesInstanceUid = derivedSeriesUid_;
+    record.sopInstanceUid = derivedSopUid_;
+    record.recordingStart = h.acquisitionDateTime;
+    record.device = DeviceText(h);
+    record.sourceSha256 = archive::Sha256::OfFile(bitstream.string());
+    sourceSha256_ = record.sourceSha256;
+    watermarkId_ = state->provenance->Prepare(options, record, "archival");
+    signedSei_ = static_cast<bool>(options.provenance.sign);
+  }
   transcoder_ = std::make_unique<codec::Transcoder>(bitstream.string(), (scratch_ / "derived.mp4").string(), options);
 
   const codec::StreamInfo& in = transcoder_->input();
@@ -162,6 +197,11 @@ void ArchivePipeline::Finish() {
   quality_["EncodeFps"] = r.encodeFps;
   quality_["SourceTransferSyntax"] = source_->header().transferSyntaxUid;
   quality_["SourceInstance"] = sourceId_;
+  if (!sourceSha256_.empty()) quality_["SourceBitstreamSha256"] = sourceSha256_;
+  Json::Value& provenance = quality_["Provenance"];
+  provenance["SignedSei"] = signedSei_;
+  provenance["SeiMessages"] = static_cast<Json::Int64>(r.provenanceMessages);
+  provenance["WatermarkId"] = watermarkId_ ? HexId(watermarkId_) : "";
 
   dicom::DerivedVideoSpec spec;
   spec.bitstreamPath = mp4.string();
@@ -173,8 +213,8 @@ void ArchivePipeline::Finish() {
   spec.pixels.bitsAllocated = config_.bitDepth == 10 ? 16 : 8;
   spec.pixels.bitsStored = config_.bitDepth;
   spec.pixels.highBit = config_.bitDepth - 1;
-  spec.sopInstanceUid = dicom::GenerateUid();
-  spec.seriesInstanceUid = dicom::GenerateUid();
+  spec.sopInstanceUid = derivedSopUid_;
+  spec.seriesInstanceUid = derivedSeriesUid_;
   spec.seriesDescription = config_.seriesDescription;
   // The documented option, not the writer's built-in +1000 (which it applies to 0).
   spec.seriesNumber = std::max(1, source_->header().seriesNumber + config_.seriesNumberOffset);
@@ -196,6 +236,15 @@ void ArchivePipeline::Finish() {
   link.qualityJson = WriteJson(quality_, false);
   link.gatePassed = gatePassed && verified;
   catalog_.RecordDerived(link);
+  if (watermarkId_ != 0) {
+    archive::WatermarkRecord mark;
+    mark.archiveId = watermarkId_;
+    mark.sopInstanceUid = spec.sopInstanceUid;
+    mark.studyInstanceUid = source_->header().studyInstanceUid;
+    mark.kind = "archival";
+    mark.sourceSopUid = source_->header().sopInstanceUid;
+    catalog_.RecordWatermark(mark);
+  }
 
   derivedId_ = PostInstanceFile(dcm.string());
   if (derivedId_.empty()) throw std::runtime_error("Orthanc did not store the derived instance");

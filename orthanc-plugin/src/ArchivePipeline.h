@@ -4,6 +4,7 @@
 
 #include <json/json.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -16,7 +17,8 @@ class Transcoder;
 }
 namespace va::dicom {
 class VideoInstanceReader;
-}
+struct InstanceHeader;
+}  // namespace va::dicom
 
 namespace va::plugin {
 
@@ -25,6 +27,11 @@ class SkipTask : public std::runtime_error {
  public:
   explicit SkipTask(const std::string& reason) : std::runtime_error(reason) {}
 };
+
+// "0123456789abcdef": how watermark IDs are shown and stored.
+std::string HexId(uint64_t id);
+// "Manufacturer / Model / Serial" of a header, the parts it has.
+std::string DeviceText(const dicom::InstanceHeader& header);
 
 class ArchivePipeline {
  public:
@@ -58,6 +65,11 @@ class ArchivePipeline {
   std::unique_ptr<codec::Transcoder> transcoder_;
   std::string sourceTsName_;
   std::string derivedId_;
+  std::string derivedSopUid_;
+  std::string derivedSeriesUid_;
+  std::string sourceSha256_;  // of the extracted source bitstream (what the signed SEI names)
+  uint64_t watermarkId_ = 0;
+  bool signedSei_ = false;
   Json::Value quality_;
   std::string summary_;
 };

@@ -129,7 +129,8 @@ Configuration ParseConfiguration(const Json::Value& root) {
       "Enable",         "AutoArchive",       "WorkDirectory",      "Preset",         "Crf",
       "BitDepth",       "ReencodeHevc",      "KeepAudio",          "EncoderThreads", "QualityGate",
       "DeleteOriginal", "SeriesDescription", "SeriesNumberOffset", "MaxAttempts",    "FramesPerStep",
-      "JobPriority",    "Uploads",           "Delivery",           "Storage",        "Security"};
+      "JobPriority",    "Uploads",           "Delivery",           "Storage",        "Security",
+      "Provenance"};
   for (const auto& name : s.getMemberNames()) {
     // A typo in a medical archive's configuration must not silently fall back to a default.
     if (known.count(name) == 0) throw std::runtime_error("configuration: unknown option VideoArchive." + name);
@@ -171,6 +172,8 @@ Configuration ParseConfiguration(const Json::Value& root) {
   c.storage = ParseStorageSettings(s.isMember("Storage") ? Section(s, "Storage") : Json::Value(), c.workDirectory,
                                    c.storageDirectory);
   c.security = ParseSecuritySettings(s.isMember("Security") ? Section(s, "Security") : Json::Value(), c.workDirectory);
+  c.provenance =
+      ParseProvenanceSettings(s.isMember("Provenance") ? Section(s, "Provenance") : Json::Value(), c.workDirectory);
   return c;
 }
 
@@ -205,6 +208,7 @@ Json::Value Configuration::ToJson() const {
   d["AssetsFolder"] = delivery.assetsFolder;
   v["Storage"] = storage.ToJson();
   v["Security"] = security.ToJson();
+  v["Provenance"] = provenance.ToJson();
   Json::Value& u = v["Uploads"];
   u["Enable"] = uploads.enable;
   u["MaxSizeGigabytes"] = static_cast<double>(uploads.maxSize) / (1LL << 30);

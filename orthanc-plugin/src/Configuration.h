@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ProvenanceConfiguration.h"
 #include "SecurityConfiguration.h"
 #include "StorageConfiguration.h"
 
@@ -69,6 +70,7 @@ struct Configuration {
   DeliverySettings delivery;
   StorageSettings storage;
   SecuritySettings security;
+  ProvenanceSettings provenance;
   std::string storageDirectory;  // Orthanc's StorageDirectory, for reading attachments without a copy
 
   Json::Value ToJson() const;

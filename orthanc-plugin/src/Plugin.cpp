@@ -12,6 +12,8 @@
 #include "Dispatcher.h"
 #include "OrthancApi.h"
 #include "PluginState.h"
+#include "ProvenanceRoutes.h"
+#include "ProvenanceService.h"
 #include "Renditions.h"
 #include "RestRoutes.h"
 #include "SecurityFilter.h"
@@ -82,6 +84,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
       const int resumed = state->uploads->RecoverInterrupted(state->config.maxAttempts);
       if (resumed > 0) LogWarning(std::to_string(resumed) + " interrupted upload ingest(s) will resume");
     }
+    state->provenance = std::make_unique<ProvenanceService>(state->config.provenance);
     state->dispatcher = std::make_unique<Dispatcher>(state);
     state->renditions = std::make_unique<RenditionRegistry>(state->config.workDirectory + "/renditions");
     if (state->config.security.enable) {
@@ -108,6 +111,7 @@ ORTHANC_PLUGINS_API int32_t OrthancPluginInitialize(OrthancPluginContext* contex
 
     RegisterRestRoutes();
     RegisterCapacityRoute();
+    RegisterProvenanceRoutes();
     if (state->security) {
       RegisterSecurityRoutes();
       RegisterSecurityFilter(context);

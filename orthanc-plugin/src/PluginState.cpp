@@ -3,6 +3,7 @@
 #include <mutex>
 
 #include "Dispatcher.h"
+#include "ProvenanceService.h"
 #include "Renditions.h"
 #include "SecurityService.h"
 #include "StorageScheduler.h"

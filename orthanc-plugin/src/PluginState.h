@@ -11,6 +11,7 @@
 namespace va::plugin {
 
 class Dispatcher;
+class ProvenanceService;
 class RenditionRegistry;
 class SecurityService;
 class StorageScheduler;
@@ -24,6 +25,7 @@ struct PluginState {
   std::unique_ptr<archive::ObjectStore> store;         // every attachment's bytes: tiers, encryption, catalog
   std::unique_ptr<StorageScheduler> storageScheduler;  // migration and scrubbing passes
   std::unique_ptr<SecurityService> security;           // users, tokens, access catalog, audit trail (when enabled)
+  std::unique_ptr<ProvenanceService> provenance;       // SEI signing key, watermark secret
   ~PluginState();
 };
 

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "DeidentifyJob.h"
 #include "HttpHelpers.h"
 #include "OrthancApi.h"
 #include "RouteCallback.h"
@@ -200,6 +201,7 @@ std::vector<std::string> TextList(const Json::Value& body, const char* key) {
 void Study(PluginState& state, OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {
   SecurityService& security = Security(state);
   const std::string uid = request->groups[0];
+  Json::Value deidentification;  // the job a study made public started
   if (request->method != OrthancPluginHttpMethod_Get) {
     RequireMethod(request, OrthancPluginHttpMethod_Post, "GET or POST");
     const Principal who = Caller(request);
@@ -217,6 +219,14 @@ void Study(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
       if (!body["Public"].isBool()) throw HttpError{400, "\"Public\" must be true or false"};
       security.Access().SetPublic(uid, body["Public"].asBool());
       AuditChange(security, who, "study.public", uid, uid, body["Public"].asBool() ? "public" : "not public");
+      // Policy: a study made public is copied de-identified, and researchers get the copy.
+      if (body["Public"].asBool() && state.config.provenance.deidentifyPublicStudies &&
+          !(existing && existing->deidentified)) {
+        const DeidentifySubmission job = SubmitDeidentifyJob(State(), uid);
+        AuditChange(security, who, "study.deidentify", uid, uid, "de-identified copy " + job.newStudyUid);
+        deidentification["Job"] = job.jobId;
+        deidentification["DeidentifiedStudyInstanceUID"] = job.newStudyUid;
+      }
     }
     for (const auto& o : TextList(body, "Share")) {
       security.Access().Share(uid, o);
@@ -229,7 +239,9 @@ void Study(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
   }
   const auto study = security.Access().StudyByUid(uid);
   if (!study) throw HttpError{404, "study " + uid + " has no access record"};
-  AnswerJson(output, StudyToJson(*study));
+  Json::Value answer = StudyToJson(*study);
+  if (!deidentification.isNull()) answer["Deidentification"] = deidentification;
+  AnswerJson(output, answer);
 }
 
 void Grants(PluginState& state, OrthancPluginRestOutput* output, const OrthancPluginHttpRequest* request) {
