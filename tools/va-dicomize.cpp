@@ -17,7 +17,8 @@ int Usage() {
   std::cerr << "usage: va-dicomize INPUT OUTPUT.dcm [--ts UID] [--sop endoscopic|microscopic|photographic]\n"
                "       [--patient-id ID] [--patient-name NAME] [--study-uid UID] [--series-uid UID]\n"
                "       [--sop-uid UID] [--study-description TEXT] [--accession NUMBER] [--instance-number N]\n"
-               "       [--force]\n"
+               "       [--manufacturer TEXT] [--model TEXT] [--serial TEXT] [--institution TEXT]\n"
+               "       [--birth-date YYYYMMDD] [--force]\n"
                "Wraps the encoded stream as it is; the transfer syntax is chosen from the codec unless --ts is given.\n"
                "--force writes the instance even when the stream exceeds the syntax's limits (for tests).\n";
   return 2;
@@ -93,7 +94,12 @@ int main(int argc, char** argv) {
     spec.accessionNumber = options["--accession"];
     if (options.count("--instance-number")) spec.instanceNumber = std::stoi(options["--instance-number"]);
     spec.seriesDescription = "Recording " + info.codecName;
-    spec.manufacturer = "orthanc-video-archive va-dicomize";
+    spec.manufacturer =
+        options.count("--manufacturer") ? options["--manufacturer"] : "orthanc-video-archive va-dicomize";
+    spec.modelName = options["--model"];
+    spec.deviceSerialNumber = options["--serial"];
+    spec.institutionName = options["--institution"];
+    spec.patientBirthDate = options["--birth-date"];
     spec.lossyCompressionMethod = MethodFor(ts->codec);
     va::dicom::WriteNewVideoInstance(spec, argv[2]);
     std::cout << argv[2] << ": " << ts->name << ", " << info.width << "x" << info.height << ", " << info.frameCount
