@@ -181,7 +181,9 @@ void ArchivePipeline::Finish() {
   quality_["Ssim"] = r.ssim;
   quality_["SsimDb"] = r.ssimDb;
   quality_["FramesMeasured"] = static_cast<Json::Int64>(r.framesOut);
-  quality_["Method"] = "x265 reconstruction vs. decoded source, every frame, same pass";
+  quality_["Method"] = watermarkId_ != 0 ? "x265 reconstruction vs. the decoded source with the watermark added (the "
+                                           "encoder's input), every frame, same pass"
+                                         : "x265 reconstruction vs. decoded source, every frame, same pass";
   quality_["SourceFrames"] = static_cast<Json::Int64>(r.framesIn);
   quality_["DerivedFramesDecoded"] = static_cast<Json::Int64>(check.frames);
   quality_["SourceDurationSec"] = r.durationSec;

@@ -217,15 +217,19 @@ void Study(PluginState& state, OrthancPluginRestOutput* output, const OrthancPlu
     }
     if (body.isMember("Public")) {
       if (!body["Public"].isBool()) throw HttpError{400, "\"Public\" must be true or false"};
-      security.Access().SetPublic(uid, body["Public"].asBool());
-      AuditChange(security, who, "study.public", uid, uid, body["Public"].asBool() ? "public" : "not public");
-      // Policy: a study made public is copied de-identified, and researchers get the copy.
-      if (body["Public"].asBool() && state.config.provenance.deidentifyPublicStudies &&
-          !(existing && existing->deidentified)) {
+      const bool makePublic = body["Public"].asBool();
+      // Policy: a study made public is published as a de-identified copy (a separate study researchers may read);
+      // the original stays as restricted as it was.
+      if (makePublic && state.config.provenance.deidentifyPublicStudies && !(existing && existing->deidentified)) {
         const DeidentifySubmission job = SubmitDeidentifyJob(State(), uid);
-        AuditChange(security, who, "study.deidentify", uid, uid, "de-identified copy " + job.newStudyUid);
+        AuditChange(security, who, "study.deidentify", uid, uid,
+                    "published as the de-identified copy " + job.newStudyUid + "; the original stays restricted");
         deidentification["Job"] = job.jobId;
         deidentification["DeidentifiedStudyInstanceUID"] = job.newStudyUid;
+        deidentification["Note"] = "Provenance.DeidentifyPublicStudies: the de-identified copy is what is published";
+      } else {
+        security.Access().SetPublic(uid, makePublic);
+        AuditChange(security, who, "study.public", uid, uid, makePublic ? "public" : "not public");
       }
     }
     for (const auto& o : TextList(body, "Share")) {

@@ -12,7 +12,8 @@ import time
 import unittest
 
 import media
-from orthanc_server import TOOLS, OrthancServer
+from orthanc_server import TOOLS, HttpError, OrthancServer
+from test_security_matrix import PASSWORD, SecureOrthanc, basic
 
 PATIENT_NAME = "Provenance^Patricia^Q"
 PATIENT_ID = "PROV-7781"
@@ -68,8 +69,15 @@ class ProvenanceTest(unittest.TestCase):
                                     PATIENT_NAME, "--birth-date", BIRTH_DATE, "--institution", INSTITUTION,
                                     "--manufacturer", "BurnCorp", "--model", "OverlayCam", "--serial", SERIAL)
         cls.src = media.dcmdump(cls.source)
-        cls.server = OrthancServer(name="provenance", video_archive={
-            "Provenance": {"MaskRegions": {"BurnCorp^OverlayCam": [list(BURNED)]}}}).start()
+        # Security on: the export's chain of custody then holds the audit trail's records, a legal reviewer with a grant
+        # builds the package, and marking the study public makes the de-identified copy by policy.
+        users = {"admin": {"Password": PASSWORD, "Role": "admin"},
+                 "judge": {"Password": PASSWORD, "Role": "legal"},
+                 "scientist": {"Password": PASSWORD, "Role": "researcher"}}
+        cls.server = SecureOrthanc(name="provenance", video_archive={
+            "Security": {"Enable": True, "Users": users, "PasswordIterations": 10000},
+            "Provenance": {"MaskRegions": {"BurnCorp^OverlayCam": [list(BURNED)]},
+                           "DeidentifyPublicStudies": True}}).start()
         result = cls.server.storescu(cls.source, "-xn")
         assert result.returncode == 0, result.stdout + result.stderr
         cls.source_id = cls.server.instance_id_of(cls.src["0008,0018"])
@@ -100,13 +108,14 @@ class ProvenanceTest(unittest.TestCase):
             time.sleep(0.3)
         self.fail(f"job {job_id} did not end")
 
-    def download(self, path):
+    def download(self, path, headers=None):
         """A GET with HTTP Range pieces, as a client of a large package does."""
         out, start = b"", 0
         while True:
-            status, headers, body = self.server.request("GET", path, headers={"Range": f"bytes={start}-"}, raw=True)
+            status, headers_in, body = self.server.request(
+                "GET", path, headers={"Range": f"bytes={start}-", **(headers or {})}, raw=True)
             out += body
-            total = int(headers.get("Content-Range", "/%d" % len(body)).split("/")[-1])
+            total = int(headers_in.get("Content-Range", "/%d" % len(body)).split("/")[-1])
             start = len(out)
             if status == 200 or start >= total:
                 return out
@@ -185,10 +194,16 @@ class ProvenanceTest(unittest.TestCase):
     # -- legal export ----------------------------------------------------------------------------------------
     def test_legal_export_package(self):
         study = self.src["0020,000d"]
-        made = self.server.get(f"/video-archive/studies/{study}/legal-export")
+        judge = {"Authorization": basic("judge", PASSWORD)}
+        with self.assertRaises(HttpError) as refused:  # no grant yet
+            self.server.get(f"/video-archive/studies/{study}/legal-export", headers=judge)
+        self.assertEqual(refused.exception.status, 403)
+        self.server.post("/video-archive/security/grants", {"StudyInstanceUID": study, "Grantee": "judge",
+                                                            "ExpiresInDays": 1, "Reason": "court order 17/2026"})
+        made = self.server.get(f"/video-archive/studies/{study}/legal-export", headers=judge)
         package = self.path("package.tar")
         with open(package, "wb") as f:
-            f.write(self.download(made["Download"]))
+            f.write(self.download(made["Download"], judge))
         self.assertEqual(os.path.getsize(package), made["Size"])
         code, report, err = verify("package", package, "--public-key", self.key)
         self.assertEqual(code, 0, err + json.dumps(report, indent=1)[:4000])
@@ -196,8 +211,9 @@ class ProvenanceTest(unittest.TestCase):
         self.assertEqual(len([n for n in names if n.startswith("dicom/")]), 2, names)
         self.assertEqual(len([n for n in names if n.startswith("video/")]), 2, names)
         manifest = tarfile.open(package).extractfile("manifest.txt").read().decode()
-        for kind in ("ingest", "transcode", "watermark", "header", "stored", "export"):
+        for kind in ("ingest", "transcode", "watermark", "header", "stored", "access", "export"):
             self.assertIn(f"\t{kind}\t", manifest, kind)
+        self.assertIn("judge", manifest)  # the export names who asked, and the audit trail's accesses are there
 
         # One manifest line changed: the custody record of the transcode.
         def edit_line(name, data):
@@ -246,7 +262,9 @@ class ProvenanceTest(unittest.TestCase):
     # -- de-identified copy ----------------------------------------------------------------------------------
     def test_deidentified_copy(self):
         study = self.src["0020,000d"]
-        started = self.server.post(f"/video-archive/studies/{study}/deidentify")
+        # By policy: marking the study public makes the copy.
+        answer = self.server.post(f"/video-archive/security/studies/{study}", {"Organisation": "org-a", "Public": True})
+        started = answer["Deidentification"]
         job = self.wait_job(started["Job"])
         self.assertEqual(job["State"], "Success", job)
         new_study = started["DeidentifiedStudyInstanceUID"]
@@ -284,10 +302,16 @@ class ProvenanceTest(unittest.TestCase):
                                   capture_output=True, check=True).stdout
             self.assertEqual(len(gray), w * h)
             self.assertLess(max(gray), 40, "masked region not black")
-        # A second request changes nothing: same UIDs.
+        # On request too; a second copy changes nothing: same UIDs.
         again = self.server.post(f"/video-archive/studies/{study}/deidentify")
         self.assertEqual(again["DeidentifiedStudyInstanceUID"], new_study)
-        self.wait_job(again["Job"])
+        self.assertEqual(self.wait_job(again["Job"])["State"], "Success")
+        # A researcher may read the copy, not the original.
+        scientist = {"Authorization": basic("scientist", PASSWORD)}
+        self.assertEqual(self.server.request("GET", f"/instances/{copy_id}/file", headers=scientist, raw=True)[0], 200)
+        with self.assertRaises(HttpError) as refused:
+            self.server.request("GET", f"/instances/{self.source_id}/file", headers=scientist, raw=True)
+        self.assertEqual(refused.exception.status, 403)
 
 
 if __name__ == "__main__":
