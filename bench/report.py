@@ -18,7 +18,7 @@ import textwrap
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.dirname(HERE)
-ORDER = ["transcode", "sweep", "upload", "delivery", "storage", "security"]
+ORDER = ["transcode", "sweep", "upload", "delivery", "storage", "security", "watermark"]
 PRESET_ORDER = ["ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow"]
 
 

@@ -11,7 +11,7 @@
 #                    smoke: seconds, to test the machinery (its figures mean nothing)
 #   RESULTS_MD [bench/RESULTS.md; for smoke $BENCH_OUT/RESULTS.md]   the results file written at the end
 #   BENCH_OUT [/tmp/va-bench-results/$PROFILE]   this run's JSON files and logs
-#   BENCHES ["transcode sweep upload delivery storage security"]   a subset, run in this order
+#   BENCHES ["transcode sweep upload delivery storage security watermark"]   a subset, run in this order
 #   WORK_ROOT [""]   if set, every script's inputs (cached between runs) and scratch folders go under it; if not,
 #                    each script's own default under /tmp
 # Needs root (private network namespaces, dropping the page cache), a build (built with scripts/build.sh if
@@ -24,7 +24,7 @@ repo="$(dirname "$here")"
 cd "$repo"
 PROFILE="${PROFILE:-full}"
 BENCH_OUT="${BENCH_OUT:-/tmp/va-bench-results/$PROFILE}"
-ALL_BENCHES="transcode sweep upload delivery storage security"
+ALL_BENCHES="transcode sweep upload delivery storage security watermark"
 BENCHES="${BENCHES:-$ALL_BENCHES}"
 WORK_ROOT="${WORK_ROOT:-}"
 if [[ -z "${RESULTS_MD:-}" ]]; then
@@ -55,12 +55,14 @@ profile_params() {
     quick:delivery) PARAMS=(MINUTES=30 SEGMENT=10) ;;
     quick:storage) PARAMS=(SIZE_MIB=256 OBJECTS=4 OBJECT_MIB=32 READS=30 REPEAT=2) ;;
     quick:security) PARAMS=(STUDIES=100 REQUESTS=300 ROUNDS=4) ;;
+    quick:watermark) PARAMS=(FRAMES=250) ;;
     smoke:transcode) PARAMS=(SHORT_SEC=2 LONG_SEC=4 PRESET=ultrafast LONG_PRESET=ultrafast) ;;
     smoke:sweep) PARAMS=("PRESETS=ultrafast veryfast" "CRFS=22 28" "CLIPS=$clips/weasis_neurosurgery_h264_720p.mp4") ;;
     smoke:upload) PARAMS=(SIZE_MB=32 REPEAT=1) ;;
     smoke:delivery) PARAMS=(MINUTES=2 SEGMENT=1 MBPS=2 STREAMS=2 SEEKS=5) ;;
     smoke:storage) PARAMS=(SIZE_MIB=16 OBJECTS=2 OBJECT_MIB=4 READS=5 REPEAT=1) ;;
     smoke:security) PARAMS=(STUDIES=10 REQUESTS=50 ROUNDS=1) ;;
+    smoke:watermark) PARAMS=(FRAMES=20 CLIPS=weasis_neurosurgery_h264_720p.mp4) ;;
   esac
   if [[ -n "$WORK_ROOT" ]]; then
     case "$1" in
@@ -69,6 +71,7 @@ profile_params() {
       upload) PARAMS+=("WORK=$WORK_ROOT/va-bench-upload") ;;
       delivery) PARAMS+=("WORK=$WORK_ROOT/va-bench-delivery") ;;
       storage) PARAMS+=("WORK=$WORK_ROOT") ;;
+      watermark) PARAMS+=("WORK=$WORK_ROOT/va-bench-watermark") ;;
     esac
   fi
 }
@@ -81,6 +84,7 @@ script_of() {
     delivery) echo delivery.sh ;;
     storage) echo storage.sh ;;
     security) echo security.sh ;;
+    watermark) echo watermark.sh ;;
   esac
 }
 

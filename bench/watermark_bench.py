@@ -20,6 +20,9 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
 import test_watermark_robustness as wm  # noqa: E402
 
+sys.path.insert(0, HERE)
+import benchjson  # noqa: E402
+
 FRAMES = int(os.environ.get("FRAMES", "250"))
 STRENGTH = float(os.environ["STRENGTH"]) if os.environ.get("STRENGTH") else None
 CLIPS = os.environ["CLIPS"].split(",") if os.environ.get("CLIPS") else wm.CLIPS
@@ -39,6 +42,9 @@ def timed(cmd, stdin=None, stdout=subprocess.DEVNULL):
 
 def frames_in(raw, size):
     return os.path.getsize(raw) // (size[0] * size[1] * 3 // 2)
+
+
+FIGURES, MEMORIES, BER_ROWS, COST_ROWS = [], [], [], []
 
 
 def bench_clip(name):
@@ -74,20 +80,38 @@ def bench_clip(name):
     det = wm.detect(marked, expect=wm.ARCHIVE_ID, strength=STRENGTH)
     print(f"  detect: {det['framesUsed'] / det_sec:.1f} fps (peak RSS {det_rss:.0f} MiB); ffmpeg decode "
           f"{det['framesUsed'] / dec_sec:.1f} fps; ratio {dec_sec / det_sec:.2f}")
+    label = f"{os.path.splitext(name)[0]} ({w}x{h}, {n} frames)"
+    FIGURES.append(benchjson.figure(f"{label}: embed fps / ffmpeg raw pass-through fps", n / embed_sec, n / pass_sec,
+                                    "fps", True))
+    FIGURES.append(benchjson.figure(f"{label}: detect fps / ffmpeg decode fps", det["framesUsed"] / det_sec,
+                                    det["framesUsed"] / dec_sec, "fps", True))
+    FIGURES.append(benchjson.figure(f"{label}: PSNR-Y of the marked frames against the source frames (the mark)",
+                                    mark_psnr, None, "dB", True, goal=">= 45", goal_of="ours"))
+    FIGURES.append(benchjson.figure(f"{label}: PSNR-Y of the marked encode against the unmarked encode (x265 CRF 22)",
+                                    enc_psnr, unmarked_vs_src, "dB", True, goal=">= 45", goal_of="ours",
+                                    anchor_is="the unmarked encode against the source"))
+    MEMORIES.append(benchjson.memory(f"{label}: embed (va-watermark embed-raw)", embed_rss, pass_rss))
+    MEMORIES.append(benchjson.memory(f"{label}: detect (va-watermark detect)", det_rss))
+    COST_ROWS.append([label, f"{mark_psnr:.2f}", f"{enc_psnr:.2f}", f"{enc_ssim:.4f}", f"{unmarked_vs_src:.2f}"])
     print(f"  {'attack':<18}{'found':>6}{'id ok':>7}{'raw BER':>9}{'coded BER':>11}{'agree':>9}{'log2 FP':>9}")
     rows = [("archival x265 22", marked)]
     for attack_name, options in wm.ATTACKS.items():
         out = f"{base}-{attack_name}.mp4"
         wm.attack(marked, out, options)
         rows.append((attack_name, out))
-    for label, path in rows:
+    for attack_name, path in rows:
         r = wm.detect(path, expect=wm.ARCHIVE_ID, strength=STRENGTH)
         ok = r["found"] and int(r["archiveId"]) == wm.ARCHIVE_ID
-        print(f"  {label:<18}{str(r['found']):>6}{str(ok):>7}{r['rawBitErrorRate']:>9.3f}"
+        print(f"  {attack_name:<18}{str(r['found']):>6}{str(ok):>7}{r['rawBitErrorRate']:>9.3f}"
               f"{r['codedBitErrorRate']:>11.3f}{r['codedBitsAgreeing']:>5}/{r['codedBitsSeen']:<3}"
               f"{r['falsePositiveLog2']:>9.0f}")
+        BER_ROWS.append([label, attack_name, str(ok), f"{r['rawBitErrorRate']:.3f}",
+                         f"{r['codedBitErrorRate']:.3f}", f"{r['codedBitsAgreeing']}/{r['codedBitsSeen']}",
+                         f"{r['falsePositiveLog2']:.0f}"])
     r = wm.detect(unmarked, strength=STRENGTH)
     print(f"  unmarked encode: found={r['found']} meanAbsSoft={r['meanAbsSoft']:.3f} ({r['reason']})")
+    BER_ROWS.append([label, "unmarked encode (false positive?)", str(not r["found"]), "", "", "",
+                     f"{r['falsePositiveLog2']:.0f}"])
     for f in (src_raw, marked_raw):
         os.remove(f)
 
@@ -102,6 +126,26 @@ def main():
             bench_clip(name)
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
+    if os.environ.get("BENCH_JSON"):
+        params = {"FRAMES": FRAMES}
+        if STRENGTH:
+            params["STRENGTH"] = STRENGTH
+        benchjson.save(os.environ["BENCH_JSON"], benchjson.document(
+            "watermark", "Watermark: cost of the mark, robustness per attack, embed and detect speed",
+            "bench/watermark.sh", params, FIGURES, MEMORIES,
+            [benchjson.table("Cost of the mark (PSNR-Y dB, SSIM-Y)",
+                             ["clip", "marked vs source frames", "marked vs unmarked encode", "SSIM-Y of the same",
+                              "unmarked encode vs source"], COST_ROWS),
+             benchjson.table("Robustness: raw bit error rate per attack (hard decisions per carrier and frame, "
+                             "before summing and error correction), coded BER after summing, exact ID back",
+                             ["clip", "attack", "exact ID (or no false find)", "raw BER", "coded BER",
+                              "coded bits agreeing", "log2 false-positive bound"], BER_ROWS)],
+            ["The issue's target 'PSNR of the marked against the unmarked encode >= 45 dB' is not met: x265 codes any "
+             "changed input with different coding noise over the whole picture, so two encodes of inputs that differ "
+             "by about one luma level already differ by 42.6-44.8 dB (measured by the watermark helper at strength "
+             "3, docs/watermark.md). The mark's own change (marked frames against the source) is what is >= 45 dB.",
+             "Attacks: x265 CRF 28 and x264 CRF 28 (preset veryfast), half resolution, half resolution + x264 CRF 28; "
+             "detection reads at most 10 s."]))
 
 
 if __name__ == "__main__":
