@@ -1,5 +1,7 @@
 // va-watermark: embeds the keyed archive-ID watermark into raw frames (a pipe between two ffmpeg) and detects it
 // in any video file; the integration test and bench/watermark.sh drive it.
+#include <json/json.h>
+
 #include <cctype>
 #include <cerrno>
 #include <chrono>
@@ -81,22 +83,9 @@ std::string Hex(uint64_t v) {
   return buf;
 }
 
-// JSON strings here are our own messages and paths; escape what JSON requires.
-std::string Quote(const std::string& s) {
-  std::string out = "\"";
-  for (const unsigned char c : s) {
-    if (c == '"' || c == '\\') {
-      out += '\\';
-      out += static_cast<char>(c);
-    } else if (c < 0x20) {
-      char buf[8];
-      std::snprintf(buf, sizeof buf, "\\u%04x", c);
-      out += buf;
-    } else {
-      out += static_cast<char>(c);
-    }
-  }
-  return out + "\"";
+// A number for JSON: NaN and infinities (no detection yet) are null.
+Json::Value Number(double v) {
+  return std::isfinite(v) ? Json::Value(v) : Json::Value();
 }
 
 bool ReadAll(std::FILE* f, uint8_t* data, size_t size) {
@@ -195,19 +184,26 @@ int Detect(const std::vector<std::string>& args) {
   const auto t0 = std::chrono::steady_clock::now();
   const va::codec::WatermarkDetection d = va::codec::DetectWatermark(path, detector, seconds);
   const double sec = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::printf("{\n  \"found\": %s,\n", d.found ? "true" : "false");
-  std::printf("  \"archiveId\": %s,\n", d.found ? Quote(std::to_string(d.archiveId)).c_str() : "null");
-  std::printf("  \"archiveIdHex\": %s,\n", d.found ? Quote(Hex(d.archiveId)).c_str() : "null");
-  std::printf("  \"confidence\": %s,\n  \"falsePositiveLog2\": %s,\n", Num(d.confidence).c_str(),
-              Num(d.falsePositiveLog2).c_str());
-  std::printf("  \"framesUsed\": %d,\n  \"meanAbsSoft\": %s,\n", d.framesUsed, Num(d.meanAbsSoft).c_str());
-  std::printf("  \"codedBitsSeen\": %d,\n  \"codedBitsAgreeing\": %d,\n", d.codedBitsSeen, d.codedBitsAgreeing);
-  if (!expect.empty())
-    std::printf("  \"rawBitErrorRate\": %s,\n  \"codedBitErrorRate\": %s,\n", Num(d.rawBitErrorRate).c_str(),
-                Num(d.codedBitErrorRate).c_str());
-  std::printf("  \"detectSec\": %s,\n  \"detectFps\": %s,\n", Num(sec).c_str(),
-              Num(sec > 0 ? d.framesUsed / sec : 0).c_str());
-  std::printf("  \"reason\": %s\n}\n", Quote(d.reason).c_str());
+  Json::Value v(Json::objectValue);
+  v["found"] = d.found;
+  v["archiveId"] = d.found ? Json::Value(std::to_string(d.archiveId)) : Json::Value();  // a string: 64 bits exactly
+  v["archiveIdHex"] = d.found ? Json::Value(Hex(d.archiveId)) : Json::Value();
+  v["confidence"] = Number(d.confidence);
+  v["falsePositiveLog2"] = Number(d.falsePositiveLog2);
+  v["framesUsed"] = d.framesUsed;
+  v["meanAbsSoft"] = Number(d.meanAbsSoft);
+  v["codedBitsSeen"] = d.codedBitsSeen;
+  v["codedBitsAgreeing"] = d.codedBitsAgreeing;
+  if (!expect.empty()) {
+    v["rawBitErrorRate"] = Number(d.rawBitErrorRate);
+    v["codedBitErrorRate"] = Number(d.codedBitErrorRate);
+  }
+  v["detectSec"] = Number(sec);
+  v["detectFps"] = Number(sec > 0 ? d.framesUsed / sec : 0);
+  v["reason"] = d.reason;
+  Json::StreamWriterBuilder w;
+  w["indentation"] = "  ";
+  std::printf("%s\n", Json::writeString(w, v).c_str());
   return d.found ? 0 : 1;
 }
 

@@ -85,13 +85,6 @@ DerivedLink ReadLink(const Statement& s) {
   return l;
 }
 
-// 16 hex digits: SQLite integers are signed, and the ID is read by people.
-std::string HexId(uint64_t id) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
-  return buf;
-}
-
 constexpr const char* kWatermarkColumns = "archive_id, sop_uid, study_uid, kind, source_sop_uid, created_at";
 
 WatermarkRecord ReadWatermark(const Statement& s) {
@@ -106,6 +99,13 @@ WatermarkRecord ReadWatermark(const Statement& s) {
 }
 
 }  // namespace
+
+// Hex, not an integer column: SQLite integers are signed, and the ID is read by people.
+std::string HexArchiveId(uint64_t id) {
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
+  return buf;
+}
 
 const char* ToString(TaskState state) {
   switch (state) {
@@ -307,15 +307,15 @@ std::optional<DerivedLink> Catalog::FindDerivedById(const std::string& derivedId
 void Catalog::RecordWatermark(const WatermarkRecord& w) {
   std::lock_guard<std::mutex> lock(mutex_);
   Statement existing(db_, "SELECT sop_uid FROM watermarks WHERE archive_id=?1");
-  existing.Bind(1, HexId(w.archiveId));
+  existing.Bind(1, HexArchiveId(w.archiveId));
   if (existing.Step()) {
     if (existing.Text(0) == w.sopInstanceUid) return;  // a job that ran again after a crash
-    throw CatalogError("catalog: watermark ID " + HexId(w.archiveId) + " is already recorded for instance " +
+    throw CatalogError("catalog: watermark ID " + HexArchiveId(w.archiveId) + " is already recorded for instance " +
                        existing.Text(0));
   }
   Statement s(
       db_, (std::string("INSERT INTO watermarks (") + kWatermarkColumns + ") VALUES (?1, ?2, ?3, ?4, ?5, ?6)").c_str());
-  s.Bind(1, HexId(w.archiveId))
+  s.Bind(1, HexArchiveId(w.archiveId))
       .Bind(2, w.sopInstanceUid)
       .Bind(3, w.studyInstanceUid)
       .Bind(4, w.kind)
@@ -327,7 +327,7 @@ void Catalog::RecordWatermark(const WatermarkRecord& w) {
 std::optional<WatermarkRecord> Catalog::FindWatermark(uint64_t archiveId) const {
   std::lock_guard<std::mutex> lock(mutex_);
   Statement s(db_, (std::string("SELECT ") + kWatermarkColumns + " FROM watermarks WHERE archive_id=?1").c_str());
-  s.Bind(1, HexId(archiveId));
+  s.Bind(1, HexArchiveId(archiveId));
   if (!s.Step()) return std::nullopt;
   return ReadWatermark(s);
 }

@@ -32,12 +32,6 @@ std::string Fixed(double value, int decimals) {
 
 }  // namespace
 
-std::string HexId(uint64_t id) {
-  char text[17];
-  std::snprintf(text, sizeof(text), "%016llx", static_cast<unsigned long long>(id));
-  return text;
-}
-
 std::string DeviceText(const dicom::InstanceHeader& h) {
   std::string device = h.manufacturer;
   for (const std::string* part : {&h.modelName, &h.deviceSerialNumber})
@@ -203,7 +197,7 @@ void ArchivePipeline::Finish() {
   Json::Value& provenance = quality_["Provenance"];
   provenance["SignedSei"] = signedSei_;
   provenance["SeiMessages"] = static_cast<Json::Int64>(r.provenanceMessages);
-  provenance["WatermarkId"] = watermarkId_ ? HexId(watermarkId_) : "";
+  provenance["WatermarkId"] = watermarkId_ ? archive::HexArchiveId(watermarkId_) : "";
 
   dicom::DerivedVideoSpec spec;
   spec.bitstreamPath = mp4.string();

@@ -28,8 +28,6 @@ class SkipTask : public std::runtime_error {
   explicit SkipTask(const std::string& reason) : std::runtime_error(reason) {}
 };
 
-// "0123456789abcdef": how watermark IDs are shown and stored.
-std::string HexId(uint64_t id);
 // "Manufacturer / Model / Serial" of a header, the parts it has.
 std::string DeviceText(const dicom::InstanceHeader& header);
 

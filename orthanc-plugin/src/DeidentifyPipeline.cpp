@@ -138,7 +138,7 @@ void DeidentifyPipeline::FinishInstance() {
   d["SOPInstanceUID"] = newSopUid_;
   d["Masked"] = masked_;
   d["FramesMasked"] = static_cast<Json::Int64>(r.framesMasked);
-  d["WatermarkId"] = watermarkId_ ? HexId(watermarkId_) : "";
+  d["WatermarkId"] = watermarkId_ ? archive::HexArchiveId(watermarkId_) : "";
   d["SeiMessages"] = static_cast<Json::Int64>(r.provenanceMessages);
   d["AttributesRemoved"] = static_cast<Json::UInt64>(report.Count('X'));
   d["AttributesEmptied"] = static_cast<Json::UInt64>(report.Count('Z'));

@@ -180,9 +180,8 @@ LegalExportResult BuildLegalExport(PluginState& state, const std::string& studyU
 
   for (const archive::WatermarkRecord& w : state.catalog->WatermarksOfStudy(studyUid)) {
     CustodyEvent m = Event(IsoTime(w.createdAt), "watermark", w.sopInstanceUid);
-    char hex[17];
-    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(w.archiveId));
-    m.details = {{"archiveId", hex}, {"kind", w.kind}, {"sourceSopInstanceUid", w.sourceSopUid}};
+    m.details = {
+        {"archiveId", archive::HexArchiveId(w.archiveId)}, {"kind", w.kind}, {"sourceSopInstanceUid", w.sourceSopUid}};
     writer.AddCustody(m);
     ++result.custodyEvents;
   }

@@ -8,6 +8,8 @@
 
 #include "va/archive/AuditTrail.h"
 #include "va/archive/Base64.h"
+#include "va/archive/Catalog.h"
+#include "va/archive/Sha256.h"
 #include "va/codec/CodecError.h"
 #include "va/codec/Probe.h"
 #include "va/codec/Provenance.h"
@@ -17,21 +19,7 @@
 namespace va::verify {
 namespace {
 
-std::string Hex(const uint8_t* data, size_t size) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
-
-std::string HexId(uint64_t id) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(id));
-  return buf;
-}
+using archive::HexArchiveId;
 
 bool IsDicom(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -57,7 +45,7 @@ Json::Value RecordJson(const codec::ProvenanceRecord& r) {
   v["Device"] = r.device;
   v["SourceSha256"] = r.sourceSha256;
   v["Encoder"] = r.encoder;
-  v["WatermarkId"] = r.watermarkId ? HexId(r.watermarkId) : "";
+  v["WatermarkId"] = r.watermarkId ? HexArchiveId(r.watermarkId) : "";
   v["KeyId"] = r.keyId;
   return v;
 }
@@ -70,7 +58,7 @@ void CheckSei(const std::string& video, const VerifyKeys& keys, Json::Value& rep
   chain["Pictures"] = static_cast<Json::Int64>(scan.pictures);
   chain["PicturesWithHash"] = static_cast<Json::Int64>(scan.picturesWithHash);
   chain["PicturesDecodedAndCompared"] = static_cast<Json::Int64>(scan.picturesDecoded);
-  chain["Value"] = Hex(scan.chain.data(), scan.chain.size());
+  chain["Value"] = archive::Sha256::Hex(std::string(scan.chain.begin(), scan.chain.end()));
   Json::Value mismatches(Json::arrayValue);
   for (int64_t i : scan.hashMismatches) mismatches.append(static_cast<Json::Int64>(i));
   chain["PicturesDifferingFromTheirHash"] = mismatches;
@@ -217,14 +205,14 @@ Json::Value VerifyFile(const std::string& path, const VerifyKeys& keys, const st
       codec::WatermarkDetector detector(keys.watermarkKey, keys.watermarkParams);
       const codec::WatermarkDetection d = codec::DetectWatermark(video, detector, keys.watermarkSeconds);
       w["Found"] = d.found;
-      w["ArchiveId"] = d.found ? HexId(d.archiveId) : "";
+      w["ArchiveId"] = d.found ? HexArchiveId(d.archiveId) : "";
       w["Confidence"] = d.confidence;
       w["FalsePositiveLog2"] = d.falsePositiveLog2;
       w["FramesUsed"] = d.framesUsed;
       if (!d.reason.empty()) w["Reason"] = d.reason;
       if (d.found && record.watermarkId != 0 && d.archiveId != record.watermarkId)
-        problems.append("the watermark carries ID " + HexId(d.archiveId) + " but the signed SEI says " +
-                        HexId(record.watermarkId));
+        problems.append("the watermark carries ID " + HexArchiveId(d.archiveId) + " but the signed SEI says " +
+                        HexArchiveId(record.watermarkId));
     } catch (const codec::CodecError& e) {
       w["Found"] = false;
       w["Reason"] = e.what();

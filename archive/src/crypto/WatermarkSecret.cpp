@@ -15,6 +15,7 @@
 #include "ScopedSecrets.h"
 #include "SecretFile.h"
 #include "va/archive/ProvenanceKeys.h"
+#include "va/archive/Sha256.h"
 
 namespace va::archive {
 namespace {
@@ -27,16 +28,6 @@ struct KdfCtxFree {
 };
 
 constexpr char kSalt[] = "va-provenance-v1";
-
-std::string Hex(const uint8_t* data, size_t size) {
-  static const char digits[] = "0123456789abcdef";
-  std::string out;
-  for (size_t i = 0; i < size; ++i) {
-    out += digits[data[i] >> 4];
-    out += digits[data[i] & 15];
-  }
-  return out;
-}
 
 int HexValue(char c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -61,7 +52,9 @@ WatermarkSecret WatermarkSecret::LoadOrCreate(const std::string& path) {
     std::array<uint8_t, 32> fresh{};
     if (RAND_bytes(fresh.data(), static_cast<int>(fresh.size())) != 1)
       throw std::runtime_error(what + ": OpenSSL has no random bytes");
-    std::string text = Hex(fresh.data(), fresh.size()) + "\n";
+    std::string raw(fresh.begin(), fresh.end());
+    const crypto::WipeOnExit wipeRaw(raw);
+    std::string text = Sha256::Hex(raw) + "\n";
     const crypto::WipeOnExit wipeText(text);
     OPENSSL_cleanse(fresh.data(), fresh.size());
     crypto::CreateSecretFile(path, text, what);
@@ -136,7 +129,7 @@ std::string WatermarkSecret::PseudonymUid(const std::string& oldUid) const {
 
 std::string WatermarkSecret::Pseudonym(const std::string& prefix, const std::string& value) const {
   const std::array<uint8_t, 32> mac = KeyedHash(*this, "deidentified-pseudonym-v1", value);
-  return prefix + Hex(mac.data(), 6);
+  return prefix + Sha256::Hex(std::string(mac.begin(), mac.begin() + 6));
 }
 
 uint64_t WatermarkSecret::ArchiveIdFor(const std::string& kind, const std::string& sopInstanceUid) const {

@@ -56,6 +56,9 @@ struct WatermarkRecord {
   int64_t createdAt = 0;
 };
 
+// How archive IDs are shown and stored: 16 lowercase hex digits.
+std::string HexArchiveId(uint64_t id);
+
 class Catalog {
  public:
   // Opens (creating when needed) the SQLite database at path.
