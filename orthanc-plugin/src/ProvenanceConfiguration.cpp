@@ -62,7 +62,9 @@ ProvenanceSettings ParseProvenanceSettings(const Json::Value& s, const std::stri
 
 const std::vector<MaskRegion>* MaskRegionsFor(const ProvenanceSettings& s, const std::string& manufacturer,
                                               const std::string& model) {
-  for (const std::string& key : {manufacturer + "^" + model, manufacturer + "^*", "*^" + model, std::string("*^*")}) {
+  const std::string keys[] = {std::string(manufacturer).append("^").append(model),
+                              std::string(manufacturer).append("^*"), std::string("*^").append(model), "*^*"};
+  for (const std::string& key : keys) {
     const auto it = s.maskRegions.find(key);
     if (it != s.maskRegions.end()) return &it->second;
   }
