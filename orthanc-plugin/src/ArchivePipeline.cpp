@@ -40,18 +40,10 @@ std::string DeviceText(const dicom::InstanceHeader& h) {
 }
 
 ArchivePipeline::ArchivePipeline(const Configuration& config, archive::Catalog& catalog, std::string sourceId)
-    : config_(config), catalog_(catalog), sourceId_(std::move(sourceId)) {
-  scratch_ = std::filesystem::path(config_.workDirectory) / "scratch" / sourceId_;
-  std::filesystem::remove_all(scratch_);  // leftovers of a run that was killed
-  std::filesystem::create_directories(scratch_);
-}
+    : config_(config), catalog_(catalog), sourceId_(std::move(sourceId)), scratch_(config_.workDirectory, sourceId_) {}
 
-ArchivePipeline::~ArchivePipeline() {
-  transcoder_.reset();
-  source_.reset();
-  std::error_code ignored;
-  std::filesystem::remove_all(scratch_, ignored);
-}
+// The transcoder and the source reader (declared after the scratch folder) close their files before it is removed.
+ArchivePipeline::~ArchivePipeline() = default;
 
 bool ArchivePipeline::Step() {
   switch (stage_) {

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "Configuration.h"
+#include "ScratchFolder.h"
 #include "va/archive/Catalog.h"
 
 namespace va::codec {
@@ -56,7 +57,7 @@ class ArchivePipeline {
   const Configuration& config_;
   archive::Catalog& catalog_;
   std::string sourceId_;
-  std::filesystem::path scratch_;
+  ScratchFolder scratch_;
   Stage stage_ = Stage::Fetch;
   std::string sourceFile_;  // where the source DICOM file is read from (Orthanc's storage or a scratch copy)
   std::unique_ptr<dicom::VideoInstanceReader> source_;

@@ -15,19 +15,15 @@ namespace va::plugin {
 
 DeidentifyPipeline::DeidentifyPipeline(const Configuration& config, const ProvenanceService& provenance,
                                        archive::Catalog& catalog, std::string studyUid)
-    : config_(config), provenance_(provenance), catalog_(catalog), studyUid_(std::move(studyUid)) {
-  newStudyUid_ = provenance_.Secret().PseudonymUid(studyUid_);
-  scratch_ = std::filesystem::path(config_.workDirectory) / "scratch" / ("deidentify-" + newStudyUid_);
-  std::filesystem::remove_all(scratch_);
-  std::filesystem::create_directories(scratch_);
-}
+    : config_(config),
+      provenance_(provenance),
+      catalog_(catalog),
+      studyUid_(std::move(studyUid)),
+      newStudyUid_(provenance_.Secret().PseudonymUid(studyUid_)),
+      scratch_(config_.workDirectory, "deidentify-" + newStudyUid_) {}
 
-DeidentifyPipeline::~DeidentifyPipeline() {
-  transcoder_.reset();
-  source_.reset();
-  std::error_code ignored;
-  std::filesystem::remove_all(scratch_, ignored);
-}
+// The transcoder and the source reader (declared after the scratch folder) close their files before it is removed.
+DeidentifyPipeline::~DeidentifyPipeline() = default;
 
 void DeidentifyPipeline::Plan() {
   const std::vector<StudyInstance> all = InstancesOfStudy(studyUid_);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "Configuration.h"
+#include "ScratchFolder.h"
 #include "StudyInstances.h"
 #include "va/archive/Catalog.h"
 
@@ -51,7 +52,7 @@ class DeidentifyPipeline {
   archive::Catalog& catalog_;
   std::string studyUid_;
   std::string newStudyUid_;
-  std::filesystem::path scratch_;
+  ScratchFolder scratch_;
   bool planned_ = false;
   std::vector<StudyInstance> todo_;
   size_t next_ = 0;

@@ -55,23 +55,17 @@ std::string FormatSeconds(double s) {
 }  // namespace
 
 IngestPipeline::IngestPipeline(const Configuration& config, archive::UploadStore& uploads, std::string uploadId)
-    : config_(config), uploads_(uploads), id_(std::move(uploadId)) {
+    : config_(config), uploads_(uploads), id_(std::move(uploadId)), scratch_(config_.workDirectory, "upload-" + id_) {
   const auto u = uploads_.Get(id_);
   if (!u) throw std::runtime_error("upload " + id_ + " no longer exists");
   upload_ = *u;
   recordJson_ = ParseJson(upload_.recordJson.empty() ? "{}" : upload_.recordJson);
   record_ = RecordFromJson(recordJson_);
   dataPath_ = uploads_.DataPath(id_);
-  scratch_ = std::filesystem::path(config_.workDirectory) / "scratch" / ("upload-" + id_);
-  std::filesystem::remove_all(scratch_);
-  std::filesystem::create_directories(scratch_);
 }
 
-IngestPipeline::~IngestPipeline() {
-  transcoder_.reset();
-  std::error_code ignored;
-  std::filesystem::remove_all(scratch_, ignored);
-}
+// The transcoder (declared after the scratch folder) closes its files before the folder is removed.
+IngestPipeline::~IngestPipeline() = default;
 
 std::string IngestPipeline::Uid(const std::string& what) const {
   archive::Sha256 sha;

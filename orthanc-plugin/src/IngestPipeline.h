@@ -13,6 +13,7 @@
 
 #include "Configuration.h"
 #include "ProcedureRecord.h"
+#include "ScratchFolder.h"
 #include "va/archive/UploadStore.h"
 #include "va/codec/Probe.h"
 #include "va/codec/Segmenter.h"
@@ -64,7 +65,7 @@ class IngestPipeline {
   Json::Value recordJson_;
   ProcedureRecord record_;
   std::string dataPath_;
-  std::filesystem::path scratch_;
+  ScratchFolder scratch_;
   Stage stage_ = Stage::Verify;
   codec::StreamInfo source_;
   std::vector<View> views_;

@@ -7,6 +7,7 @@
 #include "HttpHelpers.h"
 #include "OrthancApi.h"
 #include "ProvenanceService.h"
+#include "ScratchFolder.h"
 #include "SecurityService.h"
 #include "SourceAttachment.h"
 #include "StudyInstances.h"
@@ -67,18 +68,6 @@ void AddQuality(CustodyEvent& e, const std::string& qualityJson) {
     e.details.emplace_back("WatermarkId", q["Provenance"].get("WatermarkId", "").asString());
 }
 
-class ExportScratch {
- public:
-  explicit ExportScratch(std::filesystem::path p) : path(std::move(p)) { std::filesystem::create_directories(path); }
-  ~ExportScratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path, ignored);
-  }
-  ExportScratch(const ExportScratch&) = delete;
-  ExportScratch& operator=(const ExportScratch&) = delete;
-  std::filesystem::path path;
-};
-
 }  // namespace
 
 std::string LegalExportFolder(const Configuration& config, const std::string& studyUid) {
@@ -96,8 +85,8 @@ LegalExportResult BuildLegalExport(PluginState& state, const std::string& studyU
   result.id = "export-" + std::to_string(now) + "-" + std::to_string(++counter) + ".tar";
   std::filesystem::create_directories(LegalExportFolder(state.config, studyUid));
   result.path = (std::filesystem::path(LegalExportFolder(state.config, studyUid)) / result.id).string();
-  const ExportScratch scratch(std::filesystem::path(state.config.workDirectory) / "scratch" /
-                              ("export-" + std::to_string(now) + "-" + std::to_string(counter)));
+  const ScratchFolder scratch(state.config.workDirectory,
+                              "export-" + std::to_string(now) + "-" + std::to_string(counter));
 
   archive::LegalPackageWriter writer(result.path, studyUid, state.provenance->Signer(), "va-archive (Orthanc plugin)");
   std::vector<archive::ObjectState> objects;
@@ -105,7 +94,7 @@ LegalExportResult BuildLegalExport(PluginState& state, const std::string& studyU
 
   for (size_t n = 0; n < instances.size(); ++n) {
     const StudyInstance& i = instances[n];
-    const std::filesystem::path copy = scratch.path / (std::to_string(n) + ".dcm");
+    const std::filesystem::path copy = scratch / (std::to_string(n) + ".dcm");
     const std::string file = LocateSourceFile(state.config, i.orthancId, copy);
     const std::string dicomName = "dicom/" + i.sopInstanceUid + ".dcm";
     const archive::PackageEntry entry = writer.AddFile(dicomName, file, "dicom");
@@ -127,7 +116,7 @@ LegalExportResult BuildLegalExport(PluginState& state, const std::string& studyU
       const dicom::VideoTransferSyntax* ts = dicom::FindVideoTransferSyntax(reader.header().transferSyntaxUid);
       if (ts != nullptr) {
         const bool mp4 = ts->codec != dicom::VideoCodec::Mpeg2;
-        const std::filesystem::path video = scratch.path / (std::to_string(n) + (mp4 ? ".mp4" : ".mpg"));
+        const std::filesystem::path video = scratch / (std::to_string(n) + (mp4 ? ".mp4" : ".mpg"));
         reader.ExtractBitstream(video.string());
         writer.AddFile("video/" + i.sopInstanceUid + (mp4 ? ".mp4" : ".mpg"), video.string(), mp4 ? "mp4" : "mpeg2");
         std::filesystem::remove(video);

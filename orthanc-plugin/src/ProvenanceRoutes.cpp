@@ -15,6 +15,7 @@
 #include "OrthancApi.h"
 #include "ProvenanceService.h"
 #include "RouteCallback.h"
+#include "ScratchFolder.h"
 #include "SecurityFilter.h"
 #include "SourceAttachment.h"
 #include "StudyInstances.h"
@@ -23,31 +24,16 @@ namespace va::plugin {
 
 namespace {
 
+// verify-<pid>-<n>: unique among the requests of this process and of any other sharing the work directory.
+std::string NewRequestFolderName() {
+  static std::atomic<uint64_t> counter{0};
+  return "verify-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
 ProvenanceService& Service(PluginState& state) {
   if (!state.provenance) throw HttpError{503, "provenance keys are not loaded"};
   return *state.provenance;
 }
-
-// A folder of its own for one request, removed on every way out.
-class RequestScratch {
- public:
-  explicit RequestScratch(const Configuration& config) {
-    static std::atomic<uint64_t> counter{0};
-    path_ = std::filesystem::path(config.workDirectory) / "scratch" /
-            ("verify-" + std::to_string(::getpid()) + "-" + std::to_string(++counter));
-    std::filesystem::create_directories(path_);
-  }
-  ~RequestScratch() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  RequestScratch(const RequestScratch&) = delete;
-  RequestScratch& operator=(const RequestScratch&) = delete;
-  const std::filesystem::path& path() const { return path_; }
-
- private:
-  std::filesystem::path path_;
-};
 
 // Who asked, for the export's custody record: the authenticated user or token, when security is on.
 std::string RequesterName(PluginState& state, const OrthancPluginHttpRequest* request) {
@@ -93,7 +79,7 @@ void VerifyUpload(PluginState& state, OrthancPluginRestOutput* output, const Ort
   RequireMethod(request, OrthancPluginHttpMethod_Post, "POST");
   if (request->bodySize == 0) throw HttpError{400, "POST the file to verify (DICOM, MP4 or any video) as the body"};
   const verify::VerifyKeys keys = KeysFor(state, request);
-  const RequestScratch scratch(state.config);
+  const ScratchFolder scratch(state.config.workDirectory, NewRequestFolderName());
   const std::filesystem::path file = scratch.path() / "upload";
   {
     std::ofstream out(file, std::ios::binary);
@@ -111,7 +97,7 @@ void VerifyInstance(PluginState& state, OrthancPluginRestOutput* output, const O
   RequireMethod(request, OrthancPluginHttpMethod_Get, "GET");
   const std::string id = request->groups[0];
   const verify::VerifyKeys keys = KeysFor(state, request);
-  const RequestScratch scratch(state.config);
+  const ScratchFolder scratch(state.config.workDirectory, NewRequestFolderName());
   std::string file;
   try {
     file = LocateSourceFile(state.config, id, scratch.path() / "instance.dcm");
