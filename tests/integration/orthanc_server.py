@@ -78,7 +78,9 @@ class OrthancServer:
                 return self
             except (OSError, HttpError):
                 time.sleep(0.2)
-        raise RuntimeError("Orthanc did not answer in time:\n" + self.log_tail())
+        tail = self.log_tail()
+        self.stop()  # a server that never answered is not left running
+        raise RuntimeError("Orthanc did not answer in time:\n" + tail)
 
     def stop(self):
         if self.process and self.process.poll() is None:

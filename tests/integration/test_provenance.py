@@ -78,6 +78,14 @@ class ProvenanceTest(unittest.TestCase):
             "Security": {"Enable": True, "Users": users, "PasswordIterations": 10000},
             "Provenance": {"MaskRegions": {"BurnCorp^OverlayCam": [list(BURNED)]},
                            "DeidentifyPublicStudies": True}}).start()
+        try:
+            cls.archive_source(t)
+        except BaseException:
+            cls.server.stop()  # tearDownClass is not called when setUpClass fails
+            raise
+
+    @classmethod
+    def archive_source(cls, t):
         result = cls.server.storescu(cls.source, "-xn")
         assert result.returncode == 0, result.stdout + result.stderr
         cls.source_id = cls.server.instance_id_of(cls.src["0008,0018"])
