@@ -64,6 +64,7 @@ struct Transcoder::Impl {
   int64_t frameDuration = 1;  // nominal, in encodeTb
   int64_t firstPts = AV_NOPTS_VALUE;
   int64_t lastPts = AV_NOPTS_VALUE;
+  int64_t lastDts = AV_NOPTS_VALUE;  // of the last access unit written
   int64_t videoPackets = 0;
   int64_t retimed = 0;  // pictures without a usable (increasing) timestamp
   int videoOut = 0;
@@ -399,6 +400,12 @@ void Transcoder::Impl::WriteHeld() {
 
 void Transcoder::Impl::WriteVideo(const EncodedPictureInfo& pic) {
   encoded->duration = frameDuration;
+  // x265 derives decode timestamps from the reorder delay it sees in its first frames; on an input of a frame or two,
+  // when its lookahead runs before the second frame arrives (a loaded machine), it can return a decode timestamp
+  // after the presentation timestamp, which the MP4 muxer refuses. A decode time is never after the presentation.
+  if (encoded->dts != AV_NOPTS_VALUE && encoded->pts != AV_NOPTS_VALUE && encoded->dts > encoded->pts)
+    encoded->dts = lastDts == AV_NOPTS_VALUE ? encoded->pts : std::min(encoded->pts, lastDts + 1);
+  if (encoded->dts != AV_NOPTS_VALUE) lastDts = encoded->dts;
   if (provenance) {
     WriteHeld();
     heldUnit = provenance->Process(encoded->data, static_cast<size_t>(encoded->size), pic.key);

@@ -306,14 +306,14 @@ class HardenedTlsTest(ServerTest, PermissionChecks):
         self.assertNotEqual(result.returncode, 0, result)
         self.assertEqual(result.stdout, "")
         # TLS 1.3: the client finishes its side of the handshake before the server has checked for a certificate, so
-        # the "certificate required" alert (116) comes after it. Send a request and read until the server closes
-        # (-ign_eof): the alert is then always read, and no answer comes.
+        # the refusal (a "certificate required" alert (116), or under load just the connection closed) comes after
+        # it. Send a request and read until the server closes (-ign_eof): no answer may come.
         result = st.run(["openssl", "s_client", "-connect", f"127.0.0.1:{HTTP_PORT}", "-servername", "localhost",
                          "-brief", "-ign_eof", "-CAfile", self.pki.ca], input="GET /system HTTP/1.0\r\n\r\n",
                         timeout=30)
         out = result.stdout + result.stderr
-        self.assertIn("alert certificate required", out)
         self.assertNotIn("HTTP/1.", out)
+        self.assertNotIn("DicomAet", out)
 
     def test_https_client_with_an_untrusted_certificate_is_refused(self):
         result = self.curl("--cacert", self.pki.ca, "--cert", self.pki.stranger_crt, "--key", self.pki.stranger_key)
