@@ -5,7 +5,7 @@
 #
 # CI time (2 cores, under 30 minutes): the run is CPU-bound throughout (running the analysis beside the tests made it
 # slower, measured), so the stages run one after the other; the test build has no debug information, one clang build
-# at -O1 with line tables serves the sanitizer unit tests and the fuzz smoke runs (6 s per target), and the Clang
+# at -O1 with line tables serves the sanitizer unit tests and the fuzz smoke runs (4 s per target), and the Clang
 # static analyzer (it more than doubles the time of clang-tidy) is a separate test run before a release
 # (ctest -L analysis).
 set -euo pipefail
@@ -19,7 +19,7 @@ bash scripts/build.sh -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O2 -DNDEBUG" -DCMAKE_C_
 
 echo "== unit tests under ASan + UBSan, and a libFuzzer smoke run of every parser"
 # One clang build serves both (the libraries built once, at -O1 with line tables): the unit tests, then each fuzz
-# target for 6 s on its seed corpus.
+# target for 4 s on its seed corpus.
 CC=clang CXX=clang++ BUILD_DIR=build-asan bash scripts/build.sh -DVA_SANITIZE=ON -DVA_FUZZ=ON -DVA_BUILD_PLUGIN=OFF \
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG" -DCMAKE_C_FLAGS_RELWITHDEBINFO="-O1 -g1 -DNDEBUG"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -L 'unit|fuzz' -j 2)
