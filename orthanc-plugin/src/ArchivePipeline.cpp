@@ -32,6 +32,19 @@ std::string Fixed(double value, int decimals) {
 
 }  // namespace
 
+dicom::VideoPixelDescription HevcPixelsOf(const codec::TranscodeResult& r, int bitDepth) {
+  dicom::VideoPixelDescription p;
+  p.transferSyntaxUid = bitDepth == 10 ? dicom::kHevcMain10Uid : dicom::kHevcMainUid;
+  p.rows = r.height;
+  p.columns = r.width;
+  p.numberOfFrames = static_cast<long>(r.framesOut);
+  p.frameTimeMs = r.fpsNum > 0 ? 1000.0 * r.fpsDen / r.fpsNum : 0;
+  p.bitsAllocated = bitDepth == 10 ? 16 : 8;  // PS3.5: 8/8/7 for Main, 16/10/9 for Main 10
+  p.bitsStored = bitDepth;
+  p.highBit = bitDepth - 1;
+  return p;
+}
+
 std::string DeviceText(const dicom::InstanceHeader& h) {
   std::string device = h.manufacturer;
   for (const std::string* part : {&h.modelName, &h.deviceSerialNumber})
@@ -193,14 +206,7 @@ void ArchivePipeline::Finish() {
 
   dicom::DerivedVideoSpec spec;
   spec.bitstreamPath = mp4.string();
-  spec.pixels.transferSyntaxUid = config_.bitDepth == 10 ? dicom::kHevcMain10Uid : dicom::kHevcMainUid;
-  spec.pixels.rows = r.height;
-  spec.pixels.columns = r.width;
-  spec.pixels.numberOfFrames = static_cast<long>(r.framesOut);
-  spec.pixels.frameTimeMs = r.fpsNum > 0 ? 1000.0 * r.fpsDen / r.fpsNum : 0;
-  spec.pixels.bitsAllocated = config_.bitDepth == 10 ? 16 : 8;
-  spec.pixels.bitsStored = config_.bitDepth;
-  spec.pixels.highBit = config_.bitDepth - 1;
+  spec.pixels = HevcPixelsOf(r, config_.bitDepth);
   spec.sopInstanceUid = derivedSopUid_;
   spec.seriesInstanceUid = derivedSeriesUid_;
   spec.seriesDescription = config_.seriesDescription;

@@ -12,14 +12,8 @@
 #include "Configuration.h"
 #include "ScratchFolder.h"
 #include "va/archive/Catalog.h"
-
-namespace va::codec {
-class Transcoder;
-}
-namespace va::dicom {
-class VideoInstanceReader;
-struct InstanceHeader;
-}  // namespace va::dicom
+#include "va/codec/Transcoder.h"
+#include "va/dicom/VideoInstance.h"
 
 namespace va::plugin {
 
@@ -29,6 +23,8 @@ class SkipTask : public std::runtime_error {
   explicit SkipTask(const std::string& reason) : std::runtime_error(reason) {}
 };
 
+// The pixel description of an HEVC copy (Main or Main 10) as the transcode made it.
+dicom::VideoPixelDescription HevcPixelsOf(const codec::TranscodeResult& result, int bitDepth);
 // "Manufacturer / Model / Serial" of a header, the parts it has.
 std::string DeviceText(const dicom::InstanceHeader& header);
 

@@ -94,14 +94,7 @@ void DeidentifyPipeline::FinishInstance() {
 
   dicom::DeidentifiedVideoSpec spec;
   spec.bitstreamPath = (dir / "copy.mp4").string();
-  spec.pixels.transferSyntaxUid = config_.bitDepth == 10 ? dicom::kHevcMain10Uid : dicom::kHevcMainUid;
-  spec.pixels.rows = r.height;
-  spec.pixels.columns = r.width;
-  spec.pixels.numberOfFrames = static_cast<long>(r.framesOut);
-  spec.pixels.frameTimeMs = r.fpsNum > 0 ? 1000.0 * r.fpsDen / r.fpsNum : 0;
-  spec.pixels.bitsAllocated = config_.bitDepth == 10 ? 16 : 8;
-  spec.pixels.bitsStored = config_.bitDepth;
-  spec.pixels.highBit = config_.bitDepth - 1;
+  spec.pixels = HevcPixelsOf(r, config_.bitDepth);
   spec.seriesDescription = p.deidentifiedSeriesDescription;
   spec.derivationDescription = std::string("De-identified copy: ") +
                                (masked_ ? "configured burned-in regions masked in every frame; " : "") +
